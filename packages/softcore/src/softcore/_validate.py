@@ -24,7 +24,7 @@ def check_softness(softness: Any) -> Any:
     if isinstance(softness, bool):
         raise TypeError(f"softness must be a positive number or an array, got {softness!r}.")
     if isinstance(softness, numbers.Real):
-        if not softness > 0:  # also catches NaN
+        if not softness > 0:  # type: ignore[operator]  # also catches NaN
             raise ValueError(f"softness must be positive, got {softness!r}.")
         return softness
     if isinstance(softness, (str, bytes)) or softness is None:

@@ -88,7 +88,8 @@ def _c2_pnorm_core(u: Array, *, xp: Any) -> Array:
 
 
 def _clip3(u: Array, inner: Array, *, xp: Any) -> Array:
-    return xp.where(u < -1, xp.zeros_like(inner), xp.where(u < 1, inner, xp.ones_like(inner)))
+    # NaN fails both comparisons and falls through to `inner`, which propagates it.
+    return xp.where(u < -1, xp.zeros_like(inner), xp.where(u >= 1, xp.ones_like(inner), inner))
 
 
 def sigmoidal(x: Array, softness: Any = 0.1, mode: str = "smooth", *, bk: Any) -> SoftBool:
@@ -147,6 +148,7 @@ def softrelu(
     if gated:
         return x * sigmoidal(x, softness, mode, bk=bk)
     if mode == "smooth":
+        # s * softplus(x / s) without forming exp of a large x / s (no overflow in any dtype)
         return softness * softplus(x / softness, xp=xp)
     u = x / (5 * softness)
     uc = xp.clip(u, -1, 1)
@@ -160,8 +162,8 @@ def heaviside(x: Array, softness: Any = 0.1, mode: str = "smooth", *, bk: Any) -
     check_choice("mode", mode, ELEMENTWISE_MODES)
     x = ensure_float(x, bk=bk)
     if mode == "hard":
-        half = xp.full_like(x, 0.5)
-        return xp.where(x < 0, xp.zeros_like(x), xp.where(x > 0, xp.ones_like(x), half))
+        at_zero = xp.where(x == 0, xp.full_like(x, 0.5), x)  # NaN stays NaN, as in the framework op
+        return xp.where(x < 0, xp.zeros_like(x), xp.where(x > 0, xp.ones_like(x), at_zero))
     return sigmoidal(x, softness, mode, bk=bk)
 
 

@@ -1,0 +1,46 @@
+r"""Standardise-and-squash preprocessing shared by the axis-wise ops (SPEC §2.2, §8).
+
+``standardize_and_squash``: ``y = sigmoid(((x - mean) / sqrt(var + eps)) / T)`` along the last axis
+(population variance), so that softness is relative to a (0, 1) scale.
+
+``unsquash_and_destandardize``: the inverse map
+``x = logit(clip(y, e, 1 - e)) * T * std + mean`` with ``e = max(eps, 10 * finfo(dtype).eps)``,
+used by methods that produce values in squashed space (sorting networks, permutahedron).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from softcore._numerics import sigmoid
+from softcore._typing import Array
+
+__all__ = ["standardize_and_squash", "unsquash_and_destandardize"]
+
+
+def standardize_and_squash(
+    x: Array, *, bk: Any, eps: float = 1e-6, temperature: float = 1.0
+) -> tuple[Array, Array, Array]:
+    """``(sigmoid(((x - mean) / std) / T), mean, std)`` along the last axis, ``std = sqrt(var + eps)``.
+
+    Shapes: ``x`` (..., n) -> (..., n), (..., 1), (..., 1).
+    """
+    xp = bk.xp
+    mean = xp.mean(x, axis=-1, keepdims=True)
+    centred = x - mean
+    var = xp.mean(centred * centred, axis=-1, keepdims=True)
+    std = xp.sqrt(var + eps)
+    return sigmoid(centred / std / temperature, xp=xp), mean, std
+
+
+def unsquash_and_destandardize(
+    y: Array, mean: Array, std: Array, *, bk: Any, eps: float = 1e-10, temperature: float = 1.0
+) -> Array:
+    """Inverse of :func:`standardize_and_squash`: ``logit(clip(y, e, 1 - e)) * T * std + mean``.
+
+    Shapes: ``y`` (..., m), ``mean``/``std`` (..., 1) -> (..., m).
+    """
+    xp = bk.xp
+    e = max(eps, 10 * float(xp.finfo(y.dtype).eps))
+    yc = xp.clip(y, e, 1 - e)
+    return (xp.log(yc) - xp.log1p(-yc)) * temperature * std + mean

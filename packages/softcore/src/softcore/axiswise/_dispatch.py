@@ -1,0 +1,184 @@
+"""The one place where ``method=`` is turned into code.
+
+Every method provides (some of) these functions, all on scores along the LAST axis and for the
+soft modes ``smooth``/``c0``/``c1``/``c2`` only (hard modes never reach this module):
+
+``permutation_rows(xs, rows, softness, mode, *, bk, return_log_probs)``
+    rows ``rows`` (m,) int of the ASCENDING soft permutation matrix -> (..., m, [n])
+``argmax(xs, softness, mode, *, bk, return_log_probs)``
+    (..., [n])
+``sorted_values(x, xs, softness, mode, *, bk, gated_grad)``
+    ascending soft-sorted values (..., n) of the original ``x``, fused (no n x n array)
+``rank(xs, softness, mode, descending, *, bk)``
+    ranks in [1, n] (..., n)
+
+Value-only methods (``sorting_network`` values, ``fast_soft_sort``, ``smooth_sort``) instead
+provide ``network_values(xs, softness, mode, *, bk, standardized)`` (ascending values in the space
+of ``xs``; the caller unsquashes). Wiring a method is one entry of ``_REGISTRY``.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from softcore._typing import Array
+
+__all__ = [
+    "INDEX_METHODS",
+    "NETWORK_VALUE_METHODS",
+    "VALUE_METHODS",
+    "argmax",
+    "network_values",
+    "permutation_rows",
+    "rank",
+    "sorted_values",
+]
+
+#: Methods that produce a SoftIndex (``arg*`` functions).
+INDEX_METHODS = ("ot", "softsort", "neuralsort", "sorting_network")
+#: Methods accepted by the value functions (``sort``, ``max``, ``quantile``, ``top_k``, ``rank``).
+VALUE_METHODS = (*INDEX_METHODS, "fast_soft_sort", "smooth_sort")
+#: Methods whose VALUES come from a network/projection of the values (not from ``P @ x``);
+#: their ``max``/``sort``/``top_k``/``median`` return no SoftIndex.
+NETWORK_VALUE_METHODS = ("sorting_network", "fast_soft_sort", "smooth_sort")
+
+
+def _softsort() -> Any:
+    from softcore.axiswise.methods import softsort
+
+    return softsort
+
+
+def _neuralsort() -> Any:
+    from softcore.axiswise.methods import neuralsort
+
+    return neuralsort
+
+
+def _sorting_network() -> Any:
+    from softcore.axiswise.methods import sorting_network as sn
+
+    def pad(standardized: bool) -> float | None:
+        return 1.0 if standardized else None  # squashed scores lie in (0, 1); raw: max(x) + 1
+
+    def permutation_rows(
+        xs: Array, rows: Array, softness: Any, mode: str, *, bk: Any, return_log_probs: bool = False, standardized: bool
+    ) -> Array:
+        p = sn.sorting_network_permutation(xs, softness, mode, pad(standardized), bk=bk)  # (..., n, [n])
+        p = bk.xp.take(p, rows, axis=-2)
+        return _log(p, bk) if return_log_probs else p
+
+    def rank(xs: Array, softness: Any, mode: str, descending: bool, *, bk: Any, standardized: bool) -> Array:
+        xp = bk.xp
+        n = xs.shape[-1]
+        p = sn.sorting_network_permutation(xs, softness, mode, pad(standardized), bk=bk)  # (..., n, [n])
+        w = xp.arange(1, n + 1, dtype=xs.dtype, device=_device(xs))
+        if descending:
+            w = xp.flip(w)
+        num = xp.sum(p * w[:, None], axis=-2)  # column-normalised P^T
+        den = xp.sum(p, axis=-2)
+        return num / xp.maximum(den, xp.full_like(den, 1e-10))
+
+    def network_values(xs: Array, softness: Any, mode: str, *, bk: Any, standardized: bool) -> Array:
+        return sn.sorting_network_values(xs, softness, mode, pad(standardized), bk=bk)
+
+    return SimpleNamespace(permutation_rows=permutation_rows, rank=rank, network_values=network_values, uses_pad=True)
+
+
+# method name -> loader of a namespace implementing the functions above. Not yet wired:
+# "ot", "fast_soft_sort", "smooth_sort" (they raise NotImplementedError).
+_REGISTRY = {
+    "softsort": _softsort,
+    "neuralsort": _neuralsort,
+    "sorting_network": _sorting_network,
+}
+
+
+def _device(x: Array) -> Any:
+    import array_api_compat
+
+    return array_api_compat.device(x)
+
+
+def _log(p: Array, bk: Any) -> Array:
+    from softcore.axiswise._common import to_log
+
+    return to_log(p, xp=bk.xp)
+
+
+def _impl(method: str) -> Any:
+    loader = _REGISTRY.get(method)
+    if loader is None:
+        raise NotImplementedError(
+            f"method={method!r} is not available yet; implemented methods: {', '.join(map(repr, _REGISTRY))}."
+        )
+    return loader()
+
+
+def _check_mode_for(method: str, mode: str) -> None:
+    if method == "smooth_sort" and mode != "smooth":
+        raise ValueError(f"method='smooth_sort' supports only mode='smooth' (or 'hard'), got mode={mode!r}.")
+
+
+def _extra(impl: Any, standardized: bool) -> dict[str, Any]:
+    return {"standardized": standardized} if getattr(impl, "uses_pad", False) else {}
+
+
+def permutation_rows(
+    method: str,
+    xs: Array,
+    rows: Array,
+    softness: Any,
+    mode: str,
+    *,
+    bk: Any,
+    standardized: bool,
+    log: bool = False,
+    ot_kwargs: Any = None,
+) -> Array:
+    """Rows (m,) of the ascending soft permutation -> (..., m, [n]) (log-probabilities if ``log``)."""
+    impl = _impl(method)
+    return impl.permutation_rows(xs, rows, softness, mode, bk=bk, return_log_probs=log, **_extra(impl, standardized))
+
+
+def argmax(
+    method: str, xs: Array, softness: Any, mode: str, *, bk: Any, standardized: bool, log: bool = False, ot_kwargs: Any = None
+) -> Array:
+    """Soft argmax -> (..., [n]) (log-probabilities if ``log``)."""
+    impl = _impl(method)
+    if hasattr(impl, "argmax"):
+        return impl.argmax(xs, softness, mode, bk=bk, return_log_probs=log)
+    rows = bk.xp.arange(xs.shape[-1] - 1, xs.shape[-1], device=_device(xs))
+    extra = _extra(impl, standardized)
+    return impl.permutation_rows(xs, rows, softness, mode, bk=bk, return_log_probs=log, **extra)[..., 0, :]
+
+
+def sorted_values(
+    method: str, x: Array, xs: Array, softness: Any, mode: str, *, bk: Any, gated_grad: bool = True, ot_kwargs: Any = None
+) -> Array:
+    """Ascending soft-sorted values of ``x`` (..., n) for SoftIndex methods (fused when possible)."""
+    impl = _impl(method)
+    if hasattr(impl, "sorted_values"):
+        return impl.sorted_values(x, xs, softness, mode, bk=bk, gated_grad=gated_grad)
+    from softcore.axiswise._common import select
+
+    xp = bk.xp
+    rows = xp.arange(xs.shape[-1], device=_device(xs))
+    p = impl.permutation_rows(xs, rows, softness, mode, bk=bk)
+    return select(p if gated_grad else bk.stop_gradient(p), x, xp=xp)
+
+
+def network_values(method: str, xs: Array, softness: Any, mode: str, *, bk: Any, standardized: bool, ot_kwargs: Any = None) -> Array:
+    """Ascending values in the space of ``xs`` for value-network methods -> (..., n)."""
+    _check_mode_for(method, mode)
+    return _impl(method).network_values(xs, softness, mode, bk=bk, standardized=standardized)
+
+
+def rank(
+    method: str, xs: Array, softness: Any, mode: str, descending: bool, *, bk: Any, standardized: bool, ot_kwargs: Any = None
+) -> Array:
+    """Soft ranks in [1, n] -> (..., n); 1 is the smallest (largest if ``descending``)."""
+    _check_mode_for(method, mode)
+    impl = _impl(method)
+    return impl.rank(xs, softness, mode, descending, bk=bk, **_extra(impl, standardized))

@@ -1,0 +1,389 @@
+r"""Decreasing isotonic regression with separable convex losses: batched, parallel, exact blocks.
+
+Problem (one per row of the last axis, ``s`` and ``w`` of shape ``(..., n)``)::
+
+    v* = argmin_{v_1 >= v_2 >= ... >= v_n}  sum_i f_i(v_i)
+
+with the per-element losses of the permutahedron projections (Blondel et al., arXiv 2002.08871,
+SPEC §2.3 "fast_soft_sort"); ``R*`` is the conjugate of the regulariser, ``t = s - v``:
+
+==========  =======================================  ==========================================
+mode        ``f_i(v)``                               pooled value ``gamma_B`` of a block ``B``
+==========  =======================================  ==========================================
+``c0``      ``(s_i - v)^2 / 2 + w_i v``              ``mean_B(s - w)``
+``smooth``  ``exp(s_i - v) + exp(w_i) v``            ``LSE_B(s) - LSE_B(w)``
+``c1``      ``|s_i - v|^3 / 3 + w_i v`` (q = 3)      root of ``sum_B (s_i - g)|s_i - g| = sum_B w``
+``c2``      ``(s_i - v)^4 / 4 + w_i v`` (q = 4)      root of ``sum_B (s_i - g)^3 = sum_B w``
+==========  =======================================  ==========================================
+
+The solution is piecewise constant on *blocks* (runs of positions); :func:`isotonic_decreasing`
+returns ``v*`` and the block id of every position. The block partition is the finest optimal one
+(a position ends a block wherever the Lagrange multiplier of ``v_k >= v_{k+1}`` is zero), which is
+also what the textbook pool-adjacent-violators algorithm produces when it pools only strictly
+violating neighbours.
+
+Algorithm (parallel, O(log n) rounds in practice, no Python loop over rows):
+
+1. **Free cuts.** With ``u_i = argmin f_i`` (the unconstrained per-element minimiser), every
+   optimal block value lies in ``[min_B u, max_B u]``; hence the problem decouples between ``k``
+   and ``k + 1`` whenever ``min(u_1..u_k) >= max(u_{k+1}..u_n)``. These cuts are found with one
+   prefix-min and one suffix-max scan.
+2. **Threshold splitting** (the threshold/cut characterisation of separable convex isotonic
+   regression, cf. Hochbaum & Queyranne; for ``c0`` it is quickhull on the cumulative-sum
+   diagram). For a segment ``[a, b]`` with pooled value ``theta`` (``sum f_i'(theta) = 0``) let
+   ``G(k) = sum_{i=a..k} f_i'(theta)``. The positions with ``v*_i > theta`` form the prefix that
+   ends at the smallest minimiser of ``G``, those with ``v*_i >= theta`` the prefix ending at the
+   largest one, and the multiplier of every constraint at a minimiser ``k`` with ``G(k) <= 0`` is
+   zero. So each round cuts every segment after *every* interior minimiser of ``G`` whose value
+   is ``<= 0``; a segment whose interior ``G`` is positive is one optimal block. Every round cuts
+   each unfinished segment into at least two, so there are at most ``n`` rounds; the number of
+   rounds is the depth of this divide and conquer, ``log2(n) + O(1)`` on the data of the
+   permutahedron projections (measured in ``benchmarks/bench_permutahedron.py``).
+
+Each round is O(n) array work: segment sums (``bk.segment_sum``), one cumulative sum and a
+segmented minimum (a doubling suffix-min scan, ``ceil(log2(longest segment))`` steps). Rows run in
+lockstep inside ``bk.while_loop``, so torch pays one host sync per round and JAX traces one loop.
+The solver runs inside a VJPRule forward and is never differentiated.
+
+Kernel slots (DESIGN §4.8): a backend may provide ``bk.kernels`` (a dict) with
+``"isotonic_decreasing"`` (replaces the whole solver; same signature and exact outputs) and
+``"cumulative_min"`` (``x -> running minimum along the last axis``, e.g. ``torch.cummin`` or
+``jax.lax.cummin``; the reference is a doubling scan). They are looked up with
+``getattr(bk, "kernels", {})``; register one only when ``benchmarks/`` shows that it is faster.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import array_api_compat
+
+from softcore._typing import Array
+from softcore._validate import check_choice
+
+__all__ = ["ISOTONIC_MODES", "isotonic_decreasing", "element_minimiser", "working_dtype"]
+
+ISOTONIC_MODES = ("smooth", "c0", "c1", "c2")
+
+
+def _kernels(bk: Any) -> dict[str, Any]:
+    return getattr(bk, "kernels", None) or {}
+
+
+def working_dtype(dtype: Any, mode: str, *, xp: Any) -> Any:
+    """Dtype the solver runs in: half precision -> float32; ``c1``/``c2`` -> the widest float the
+    framework has enabled (float64, or float32 for JAX without x64)."""
+    if mode in ("c1", "c2"):
+        return xp.result_type(dtype, xp.float64)
+    if dtype == xp.float64 or dtype == xp.float32:
+        return dtype
+    return xp.float32
+
+
+# ------------------------------------------------------------------------------------------------
+# Scans (reference implementations of the kernel slots)
+# ------------------------------------------------------------------------------------------------
+
+
+def _shift_right(x: Array, h: int, fill: Any, *, xp: Any) -> Array:
+    """``out[..., k] = x[..., k - h]`` (``fill`` for ``k < h``), static ``h``."""
+    pad = xp.full((*x.shape[:-1], h), fill, dtype=x.dtype, device=array_api_compat.device(x))
+    return xp.concat([pad, x[..., :-h]], axis=-1)
+
+
+def cumulative_min(x: Array, *, bk: Any) -> Array:
+    """Running minimum along the last axis (Hillis-Steele doubling: ``ceil(log2 n)`` steps)."""
+    impl = _kernels(bk).get("cumulative_min")
+    if impl is not None:
+        return impl(x)
+    xp = bk.xp
+    n = x.shape[-1]
+    h = 1
+    while h < n:
+        x = xp.minimum(x, _shift_right(x, h, float("inf"), xp=xp))
+        h *= 2
+    return x
+
+
+def _suffix_max(x: Array, *, bk: Any) -> Array:
+    xp = bk.xp
+    return -xp.flip(cumulative_min(-xp.flip(x, axis=-1), bk=bk), axis=-1)
+
+
+class _ScanState(NamedTuple):
+    x: Array  # (..., n) suffix minima over [k, min(k + h - 1, end_k)]
+    h: Array  # () window length covered so far
+
+
+def _segment_min_at_start(x: Array, pos: Array, start_pos: Array, end_pos: Array, max_len: Array, *, bk: Any) -> Array:
+    """Minimum of ``x`` over each position's segment ``[start_k, end_k]``, returned per position.
+
+    Doubling suffix-min scan (window ``h`` -> ``2h``) with a data-dependent number of steps,
+    ``ceil(log2(max_len))``, then a gather at the segment start.
+    """
+    xp = bk.xp
+    n = x.shape[-1]
+    dev = array_api_compat.device(x)
+
+    def body(st: _ScanState) -> _ScanState:
+        reach = pos + st.h  # (n,)
+        idx = xp.broadcast_to(xp.minimum(reach, n - 1), x.shape)
+        shifted = xp.take_along_axis(st.x, idx, axis=-1)
+        ok = reach <= end_pos
+        return _ScanState(xp.where(ok, xp.minimum(st.x, shifted), st.x), st.h * 2)
+
+    init = _ScanState(x, xp.asarray(1, dtype=pos.dtype, device=dev))
+    out = bk.while_loop(lambda st: st.h < max_len, body, init, max_iter=max(n, 1).bit_length(), check_every=1)
+    return xp.take_along_axis(out.x, start_pos, axis=-1)
+
+
+# ------------------------------------------------------------------------------------------------
+# Per-mode pieces: element minimisers, pooled values, derivatives
+# ------------------------------------------------------------------------------------------------
+
+
+def _cbrt(x: Array, *, xp: Any) -> Array:
+    return xp.sign(x) * xp.pow(xp.abs(x), 1.0 / 3.0)
+
+
+def element_minimiser(s: Array, w: Array, mode: str, *, xp: Any) -> Array:
+    """``u_i = argmin_v f_i(v)``: ``s - w`` (c0, smooth), ``s - sign(w) sqrt|w|`` (c1), ``s - cbrt(w)`` (c2)."""
+    if mode in ("c0", "smooth"):
+        return s - w
+    if mode == "c1":
+        return s - xp.sign(w) * xp.sqrt(xp.abs(w))
+    return s - _cbrt(w, xp=xp)
+
+
+def _derivative(s: Array, w: Array, theta: Array, scale_ref: Array, mode: str, *, xp: Any) -> Array:
+    """``f_i'(theta)`` up to a positive per-segment factor (which changes neither signs nor minimisers)."""
+    if mode == "c0":
+        return theta - (s - w)
+    if mode == "smooth":
+        # exp(w - w_ref) - exp(s - theta - w_ref): both terms <= n because w_ref = max of the segment
+        return xp.exp(w - scale_ref) - xp.exp(s - theta - scale_ref)
+    t = s - theta
+    if mode == "c1":
+        return w - t * xp.abs(t)
+    return w - t * t * t
+
+
+class _Segments(NamedTuple):
+    seg: Array  # (..., n) segment index of each position
+    counts: Array  # (..., n) length of segment j (0 for unused j)
+    start_pos: Array  # (..., n) first position of each position's segment
+    end_pos: Array  # (..., n) last position of each position's segment
+    length: Array  # (..., n) length of each position's segment
+
+
+def _segments(start: Array, *, bk: Any) -> _Segments:
+    xp = bk.xp
+    n = start.shape[-1]
+    seg = xp.cumulative_sum(xp.astype(start, _index_dtype(xp)), axis=-1) - 1
+    counts = bk.segment_sum(xp.ones_like(seg), seg, num_segments=n)  # (..., n)
+    first = xp.cumulative_sum(counts, axis=-1) - counts  # first position of segment j
+    start_pos = xp.take_along_axis(first, seg, axis=-1)
+    length = xp.take_along_axis(counts, seg, axis=-1)
+    return _Segments(seg, counts, start_pos, start_pos + length - 1, length)
+
+
+def _index_dtype(xp: Any) -> Any:
+    return xp.asarray(0).dtype  # the framework's default integer (int32 for JAX without x64)
+
+
+def _segsum(x: Array, sg: _Segments, *, bk: Any) -> Array:
+    """Per-position sum of ``x`` over the position's segment."""
+    xp = bk.xp
+    return xp.take_along_axis(bk.segment_sum(x, sg.seg, num_segments=x.shape[-1]), sg.seg, axis=-1)
+
+
+def _segsum2(a: Array, b: Array, sg: _Segments, *, bk: Any) -> tuple[Array, Array]:
+    """Two segment sums in one ``segment_sum`` call, broadcast back to positions."""
+    xp = bk.xp
+    both = xp.stack([a, b], axis=-2)  # (..., 2, n)
+    ids = xp.broadcast_to(sg.seg[..., None, :], both.shape)
+    sums = xp.take_along_axis(bk.segment_sum(both, ids, num_segments=a.shape[-1]), ids, axis=-1)
+    return sums[..., 0, :], sums[..., 1, :]
+
+
+def _at_start(x: Array, sg: _Segments, *, xp: Any) -> Array:
+    return xp.take_along_axis(x, sg.start_pos, axis=-1)
+
+
+def _pooled(s: Array, w: Array, sg: _Segments, mode: str, *, bk: Any) -> tuple[Array, Array]:
+    """Pooled value ``theta`` of every position's segment and the reference used to scale ``f'``."""
+    xp = bk.xp
+    cnt = xp.astype(sg.length, s.dtype)
+    s0 = _at_start(s, sg, xp=xp)  # first (= largest) s of the segment: shift for accuracy
+    if mode == "c0":
+        # mean(s - w) computed relative to the first element, so constant runs pool exactly
+        y = s - w
+        y0 = _at_start(y, sg, xp=xp)
+        return y0 + _segsum(y - y0, sg, bk=bk) / cnt, s0
+    if mode == "smooth":
+        w0 = _at_start(w, sg, xp=xp)  # s, w sorted descending: the first entries are the maxima
+        es, ew = _segsum2(xp.exp(s - s0), xp.exp(w - w0), sg, bk=bk)
+        return (s0 + xp.log(es)) - (w0 + xp.log(ew)), w0
+    e = s - s0
+    sum_e, sum_w = _segsum2(e, w, sg, bk=bk)
+    mean = sum_e / cnt
+    c = e - mean  # centred values of the segment
+    if mode == "c2":
+        m2, m3 = _segsum2(c * c, c * c * c, sg, bk=bk)
+        u = _depressed_cubic_root(3 * m2 / cnt, (sum_w - m3) / cnt, xp=xp)
+        theta = s0 + mean + u
+    else:
+        theta = s0 + mean + _c1_centred_root(c, sum_w, cnt, sg, bk=bk)
+    theta = _newton_polish(s, w, theta, sg, mode, bk=bk)
+    return theta, s0
+
+
+def _depressed_cubic_root(p: Array, q: Array, *, xp: Any) -> Array:
+    """The real root of ``u^3 + p u + q = 0`` for ``p >= 0`` (hyperbolic Cardano).
+
+    ``u = -2 r sinh(asinh(q / (2 r^3)) / 3)`` with ``r = sqrt(p / 3)``; when ``q / (2 r^3)`` is huge
+    (or ``p = 0``) the expansion ``u = c - p / (3 c)``, ``c = -cbrt(q)``, is accurate to rounding.
+    """
+    r = xp.sqrt(xp.maximum(p, 0.0) / 3)
+    den = 2 * r * r * r
+    ok = den > xp.abs(q) * 2.0**-60
+    x = q / xp.where(ok, den, xp.ones_like(den))
+    hyper = -2 * r * xp.sinh(xp.asinh(x) / 3)
+    c = -_cbrt(q, xp=xp)
+    c_safe = xp.where(c == 0, xp.ones_like(c), c)
+    series = xp.where(c == 0, xp.zeros_like(c), c - p / (3 * c_safe))
+    return xp.where(ok, hyper, series)
+
+
+def _segmented_exclusive_cumsum(x: Array, sg: _Segments, total: Array, *, xp: Any) -> Array:
+    """``sum_{start_k <= i < k} x_i``; segment totals are subtracted at segment ends so that the
+    running sum restarts near zero (no growth of rounding error along the row)."""
+    is_last = sg.end_pos == xp.arange(x.shape[-1], device=array_api_compat.device(x))
+    run = xp.cumulative_sum(xp.where(is_last, x - total, x), axis=-1)
+    inclusive_prev = run - xp.where(is_last, x - total, x)  # running sum before k
+    return inclusive_prev - _at_start(inclusive_prev, sg, xp=xp)
+
+
+def _c1_centred_root(c: Array, sum_w: Array, cnt: Array, sg: _Segments, *, bk: Any) -> Array:
+    """Root ``u`` (in centred coordinates) of ``F(u) = sum_B (c_i - u)|c_i - u| - W = 0``.
+
+    ``F`` is decreasing and piecewise quadratic with breakpoints at the (descending) ``c_i``. The
+    number ``k`` of elements above the root is ``#{j : F(c_j) < 0}`` (each ``F(c_j)`` from
+    segmented prefix sums of ``c`` and ``c^2``); on that piece
+    ``(2k - m) u^2 - 2 (P1 - R1) u + (P2 - R2 - W) = 0`` (``P``: sums over the first ``k``,
+    ``R``: over the rest, ``m`` the segment length).
+    """
+    xp = bk.xp
+    n = c.shape[-1]
+    c2 = c * c
+    s1, m2 = _segsum2(c, c2, sg, bk=bk)
+    p1x = _segmented_exclusive_cumsum(c, sg, s1, xp=xp)  # sum of c over the segment before k
+    p2x = _segmented_exclusive_cumsum(c2, sg, m2, xp=xp)
+    pos = xp.arange(n, device=array_api_compat.device(c))
+    m_before = xp.astype(pos - sg.start_pos, c.dtype)
+    m_after = cnt - m_before - 1
+    above = p2x - 2 * c * p1x + m_before * c2  # sum_{i<k} (c_i - c_k)^2
+    below = (m2 - p2x - c2) - 2 * c * (s1 - p1x - c) + m_after * c2  # sum_{i>k} (c_i - c_k)^2
+    f_at = above - below - sum_w
+    k = _segsum(xp.astype(f_at < 0, c.dtype), sg, bk=bk)  # elements strictly above the root
+    k_int = xp.astype(k, sg.start_pos.dtype)
+    # prefix sums over the first k elements (k = segment length -> totals)
+    idx = xp.minimum(sg.start_pos + k_int, n - 1)
+    full = k_int >= sg.length
+    p1 = xp.where(full, s1, xp.take_along_axis(p1x, idx, axis=-1))
+    p2 = xp.where(full, m2, xp.take_along_axis(p2x, idx, axis=-1))
+    # interval [lo, hi] of the piece: hi = c of the k-th element, lo = c of the (k+1)-th
+    big = xp.asarray(float("inf"), dtype=c.dtype, device=array_api_compat.device(c))
+    hi = xp.where(k_int == 0, big, xp.take_along_axis(c, xp.maximum(idx - 1, 0), axis=-1))
+    lo = xp.where(full, -big, xp.take_along_axis(c, idx, axis=-1))
+    a2 = 2 * k - cnt
+    b2 = -2 * ((p1) - (s1 - p1))
+    c0 = (p2 - (m2 - p2)) - sum_w
+    # roots of a2 u^2 + b2 u + c0 = 0 (numerically stable pair), or the linear root when a2 == 0
+    disc = xp.sqrt(xp.maximum(b2 * b2 - 4 * a2 * c0, 0.0))
+    qq = -0.5 * (b2 + xp.where(b2 >= 0, disc, -disc))
+    one = xp.ones_like(qq)
+    lin = -c0 / xp.where(b2 == 0, one, b2)
+    r1 = xp.where(a2 == 0, lin, qq / xp.where(a2 == 0, one, a2))
+    r2 = xp.where(qq == 0, r1, c0 / xp.where(qq == 0, one, qq))
+    in1 = (r1 >= lo) & (r1 <= hi)
+    root = xp.where(in1, r1, r2)
+    return xp.clip(root, lo, hi)
+
+
+def _newton_polish(s: Array, w: Array, theta: Array, sg: _Segments, mode: str, *, bk: Any) -> Array:
+    """One Newton step on ``sum_B h(s_i - theta) = W`` with exact per-element sums (c1, c2)."""
+    xp = bk.xp
+    t = s - theta
+    if mode == "c1":
+        h, dh = t * xp.abs(t) - w, 2 * xp.abs(t)
+    else:
+        h, dh = t * t * t - w, 3 * t * t
+    f, df = _segsum2(h, dh, sg, bk=bk)
+    ok = df > 0
+    return theta + xp.where(ok, f / xp.where(ok, df, xp.ones_like(df)), xp.zeros_like(df))
+
+
+# ------------------------------------------------------------------------------------------------
+# The solver
+# ------------------------------------------------------------------------------------------------
+
+
+class _State(NamedTuple):
+    start: Array  # (..., n) bool: a segment starts here
+    theta: Array  # (..., n) pooled value of each position's segment (of the last round)
+    split: Array  # () bool: the last round cut a segment
+
+
+def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Array, Array]:
+    xp = bk.xp
+    n = s.shape[-1]
+    dev = array_api_compat.device(s)
+    pos = xp.arange(n, device=dev)
+    inf = float("inf")
+
+    # 1. free cuts: min(u_1..u_k) >= max(u_{k+1}..u_n)
+    u = element_minimiser(s, w, mode, xp=xp)
+    first = xp.ones((*s.shape[:-1], 1), dtype=xp.bool, device=dev)
+    if n > 1:
+        free = cumulative_min(u, bk=bk)[..., :-1] >= _suffix_max(u, bk=bk)[..., 1:]
+        start0 = xp.concat([first, free], axis=-1)
+    else:
+        start0 = first
+
+    # 2. threshold splitting rounds
+    def body(st: _State) -> _State:
+        sg = _segments(st.start, bk=bk)
+        theta, ref = _pooled(s, w, sg, mode, bk=bk)
+        d = _derivative(s, w, theta, ref, mode, xp=xp)
+        run = xp.cumulative_sum(d, axis=-1)
+        g = run - _at_start(run - d, sg, xp=xp)  # G(k) = sum_{start..k} f'(theta)
+        interior = pos < sg.end_pos
+        gi = xp.where(interior, g, inf)
+        max_len = xp.max(xp.where(sg.counts > 1, sg.counts, xp.zeros_like(sg.counts)))
+        gmin = _segment_min_at_start(gi, pos, sg.start_pos, sg.end_pos, max_len, bk=bk)
+        cut = interior & (gi == gmin) & (gmin <= 0)
+        start = st.start | xp.concat([xp.zeros_like(first), cut[..., :-1]], axis=-1)
+        return _State(start, theta, xp.any(cut))
+
+    init = _State(start0, xp.zeros_like(s), xp.asarray(True, device=dev))
+    out = bk.while_loop(lambda st: st.split, body, init, max_iter=max(n, 1), check_every=1)
+    block_ids = xp.cumulative_sum(xp.astype(out.start, _index_dtype(xp)), axis=-1) - 1
+    return out.theta, block_ids
+
+
+def isotonic_decreasing(s: Array, w: Array, mode: str = "c0", *, bk: Any) -> tuple[Array, Array]:
+    r"""Solve ``min_{v_1 >= ... >= v_n} sum_i f_i(v_i)`` along the last axis (see module docstring).
+
+    ``s`` and ``w``: ``(..., n)`` floating arrays of one dtype (for the permutahedron projection
+    both are sorted in descending order, which the ``smooth`` mode relies on for overflow-free
+    log-sum-exps; ``c0`` only depends on ``s - w``).
+
+    Returns ``(v, block_ids)``: ``v`` ``(..., n)`` in the dtype of ``s``; ``block_ids`` ``(..., n)``
+    integer, ``0, 0, 1, 1, 1, 2, ...`` (block index of every position, counted from the left).
+    """
+    check_choice("mode", mode, ISOTONIC_MODES)
+    impl = _kernels(bk).get("isotonic_decreasing")
+    if impl is not None:
+        return impl(s, w, mode, bk=bk)
+    return _isotonic_reference(s, w, mode, bk=bk)

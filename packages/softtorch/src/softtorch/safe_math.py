@@ -1,0 +1,42 @@
+"""Autograd-safe sqrt / arcsin / arccos / div / log / norm for PyTorch (maths in :mod:`softcore.safe_math`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from softcore import safe_math as _core
+from softcore._typing import Array
+from softtorch._backend import TORCH
+from softtorch._wrap import asarray, doc_from
+
+__all__ = ["arccos", "arcsin", "div", "log", "norm", "sqrt"]
+
+
+@doc_from(_core.sqrt)
+def sqrt(x: Array) -> Array:
+    return _core.sqrt(asarray(x), bk=TORCH)
+
+
+@doc_from(_core.arcsin)
+def arcsin(x: Array) -> Array:
+    return _core.arcsin(asarray(x), bk=TORCH)
+
+
+@doc_from(_core.arccos)
+def arccos(x: Array) -> Array:
+    return _core.arccos(asarray(x), bk=TORCH)
+
+
+@doc_from(_core.div)
+def div(x: Array, y: Array) -> Array:
+    return _core.div(asarray(x), asarray(y), bk=TORCH)
+
+
+@doc_from(_core.log)
+def log(x: Array) -> Array:
+    return _core.log(asarray(x), bk=TORCH)
+
+
+@doc_from(_core.norm)
+def norm(x: Array, dim: Any = None, keepdim: bool = False) -> Array:
+    return _core.norm(asarray(x), dim, keepdim, bk=TORCH, names={"axis": "dim", "keepdims": "keepdim"})

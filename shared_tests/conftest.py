@@ -1,0 +1,63 @@
+"""Suite configuration: float64 parity, backend selection, harness fixtures.
+
+``SOFT_TEST_BACKENDS`` (default ``jax,torch``) selects the frameworks. A requested backend that
+fails to import is an ERROR (never a silent skip).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("JAX_ENABLE_X64", "1")  # before any jax import: float64 parity
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import pytest  # noqa: E402
+
+from harness.backends import HARNESS_FACTORIES, Harness  # noqa: E402
+
+
+def selected_backends() -> list[str]:
+    requested = os.environ.get("SOFT_TEST_BACKENDS", "jax,torch")
+    names = [n.strip() for n in requested.split(",") if n.strip()]
+    unknown = set(names) - set(HARNESS_FACTORIES)
+    if unknown or not names:
+        raise pytest.UsageError(f"SOFT_TEST_BACKENDS: unknown backends {sorted(unknown)}; known: {sorted(HARNESS_FACTORIES)}")
+    return names
+
+
+_CACHE: dict[str, Harness] = {}
+
+
+def get_harness(name: str) -> Harness:
+    if name not in _CACHE:
+        _CACHE[name] = HARNESS_FACTORIES[name]()  # ImportError propagates: a missing backend fails
+    return _CACHE[name]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in selected_backends():
+        get_harness(name)  # fail fast and loudly if a requested framework cannot be imported
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "harness" in metafunc.fixturenames:
+        names = selected_backends()
+        metafunc.parametrize(
+            "harness",
+            [pytest.param(n, marks=getattr(pytest.mark, n), id=n) for n in names],
+            indirect=True,
+        )
+
+
+@pytest.fixture
+def harness(request: pytest.FixtureRequest) -> Harness:
+    return get_harness(request.param)
+
+
+@pytest.fixture
+def harnesses() -> list[Harness]:
+    """All selected harnesses; parity tests need at least two and say so when not."""
+    names = selected_backends()
+    if len(names) < 2:
+        pytest.skip("cross-framework parity needs two backends (SOFT_TEST_BACKENDS selects one)")
+    return [get_harness(n) for n in names]

@@ -1,0 +1,1 @@
+"""Test harness shared by every generic test: op catalogue, framework adapters, oracles."""

@@ -1,0 +1,381 @@
+"""The soft bitonic sorting network (`softcore.axiswise.methods.sorting_network`) against an oracle.
+
+The oracle below is written directly from the maths (SPEC §2.3 "sorting_network", Petersen et al.,
+arXiv 2105.04019): an explicit Python loop over the compare-and-swap pairs of each layer, float64,
+with its own scalar sigmoidals. Every check runs on the numpy reference backend, JAX and torch.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+os.environ.setdefault("JAX_ENABLE_X64", "1")
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+
+from softcore._backend import get_backend
+from softcore.axiswise.methods.sorting_network import (
+    sorting_network_both,
+    sorting_network_permutation,
+    sorting_network_values,
+)
+from softjax._backend import JAX
+from softtorch._backend import TORCH
+
+jax.config.update("jax_enable_x64", True)
+
+MODES = ("smooth", "c0", "c1", "c2", "_c1_pnorm", "_c2_pnorm")
+SIZES = (1, 2, 3, 5, 8, 13)
+BACKENDS = ("numpy", "jax", "torch")
+
+
+# ------------------------------------------------------------------------------------------------
+# Oracle
+# ------------------------------------------------------------------------------------------------
+
+
+def _oracle_sigmoidal(z: float, s: float, mode: str) -> float:
+    """Scalar sigmoidal (SPEC §3 family A), written independently of softcore.elementwise."""
+    if mode == "smooth":
+        t = z / s
+        return 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
+    u = z / (5.0 * s)
+    if u < -1:
+        return 0.0
+    if u >= 1:
+        return 1.0
+    if mode == "c0":
+        return (u + 1) / 2
+    if mode == "c1":
+        return -(u**3) / 4 + 3 * u / 4 + 0.5
+    if mode == "c2":
+        return 3 * u**5 / 16 - 5 * u**3 / 8 + 15 * u / 16 + 0.5
+    if mode == "_c1_pnorm":
+        return (u + math.sqrt(2 - u * u)) ** 2 / 4
+    # _c2_pnorm: b^3 with b = t + u/2 and t the real root of t^3 + (3u^2/4) t - 1/2 = 0.
+    roots = np.roots([1.0, 0.0, 0.75 * u * u, -0.5])
+    t = float(roots[np.argmin(np.abs(roots.imag))].real)
+    for _ in range(3):  # polish the root (Newton) to full float64 accuracy
+        t -= (t**3 + 0.75 * u * u * t - 0.5) / (3 * t * t + 0.75 * u * u)
+    return (t + u / 2) ** 3
+
+
+def oracle_row(row: np.ndarray, s: float, mode: str, pad: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Values (n,) and P (n, n) for one row, by an explicit loop over compare-and-swap pairs."""
+    n = len(row)
+    size = 2
+    while size < n:
+        size *= 2
+    pad = float(np.max(row)) + 1.0 if pad is None else pad
+    v = np.concatenate([np.asarray(row, dtype=np.float64), np.full(size - n, pad)])
+    p = np.eye(size)
+    log_n = int(round(math.log2(size)))
+    n_layers = 0
+    for phase in range(log_n):
+        for sub_step in range(phase + 1):
+            d = 2 ** (phase - sub_step)
+            n_layers += 1
+            v_new, p_new = v.copy(), p.copy()
+            for i in range(size):
+                j = i ^ d
+                if j < i:
+                    continue
+                a, b = v[i], v[j]
+                sig = _oracle_sigmoidal(a - b, s, mode)
+                lo_min = sig * b + (1 - sig) * a
+                lo_max = sig * a + (1 - sig) * b
+                p_min = sig * p[j] + (1 - sig) * p[i]
+                p_max = sig * p[i] + (1 - sig) * p[j]
+                if (i & 2 ** (phase + 1)) == 0:  # ascending block: min to the lower index
+                    v_new[i], v_new[j], p_new[i], p_new[j] = lo_min, lo_max, p_min, p_max
+                else:
+                    v_new[i], v_new[j], p_new[i], p_new[j] = lo_max, lo_min, p_max, p_min
+            v, p = v_new, p_new
+    assert n_layers == log_n * (log_n + 1) // 2
+    p = p[:n, :n]
+    return v[:n], p / p.sum(axis=-1, keepdims=True)
+
+
+def oracle(x: np.ndarray, s: float, mode: str, pad: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    rows = [oracle_row(r, s, mode, pad) for r in x.reshape(-1, x.shape[-1])]
+    values = np.stack([r[0] for r in rows]).reshape(x.shape)
+    perm = np.stack([r[1] for r in rows]).reshape(*x.shape, x.shape[-1])
+    return values, perm
+
+
+# ------------------------------------------------------------------------------------------------
+# Backend adapters
+# ------------------------------------------------------------------------------------------------
+
+
+class Np:
+    name = "numpy"
+
+    def to_fw(self, a, dtype="float64"):
+        return np.asarray(a, dtype=dtype)
+
+    def to_np(self, a):
+        return np.asarray(a, dtype=np.float64)
+
+    def bk(self, a):
+        return get_backend(a)
+
+    def dtype(self, a):
+        return str(a.dtype)
+
+
+class Jx(Np):
+    name = "jax"
+
+    def to_fw(self, a, dtype="float64"):
+        return jnp.asarray(a, dtype=getattr(jnp, dtype))
+
+    def to_np(self, a):
+        return np.asarray(jnp.asarray(a, dtype=jnp.float64))
+
+    def bk(self, a):
+        return JAX
+
+
+class Tc(Np):
+    name = "torch"
+
+    def to_fw(self, a, dtype="float64"):
+        return torch.as_tensor(np.asarray(a, dtype=np.float64)).to(getattr(torch, dtype))
+
+    def to_np(self, a):
+        return a.detach().to(torch.float64).numpy()
+
+    def bk(self, a):
+        return TORCH
+
+    def dtype(self, a):
+        return str(a.dtype).removeprefix("torch.")
+
+
+ADAPTERS = {"numpy": Np(), "jax": Jx(), "torch": Tc()}
+
+
+@pytest.fixture(params=BACKENDS)
+def fw(request):
+    return ADAPTERS[request.param]
+
+
+def _data(n: int, batch: tuple[int, ...] = (2,), seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed + n).standard_normal((*batch, n))
+
+
+# ------------------------------------------------------------------------------------------------
+# Forward values against the oracle
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("n", SIZES)
+def test_matches_oracle(fw, n, mode):
+    x = _data(n)
+    s = 0.4
+    want_v, want_p = oracle(x, s, mode)
+    xf = fw.to_fw(x)
+    v, p = sorting_network_both(xf, s, mode, bk=fw.bk(xf))
+    np.testing.assert_allclose(fw.to_np(v), want_v, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fw.to_np(p), want_p, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        fw.to_np(sorting_network_values(xf, s, mode, bk=fw.bk(xf))), want_v, rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        fw.to_np(sorting_network_permutation(xf, s, mode, bk=fw.bk(xf))), want_p, rtol=1e-12, atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("n", (3, 6))
+def test_pad_value_number_and_array(fw, n):
+    x = _data(n, batch=(3,))
+    x = 1 / (1 + np.exp(-x))  # standardized data in (0, 1): the caller pads with 1.0
+    xf = fw.to_fw(x)
+    v, p = sorting_network_both(xf, 0.2, "smooth", pad_value=1.0, bk=fw.bk(xf))
+    want_v, want_p = oracle(x, 0.2, "smooth", pad=1.0)
+    np.testing.assert_allclose(fw.to_np(v), want_v, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fw.to_np(p), want_p, rtol=1e-12, atol=1e-12)
+    pads = np.max(x, axis=-1, keepdims=True) + 2.0  # (..., 1) array, one pad per row
+    v = sorting_network_values(xf, 0.2, "c1", pad_value=fw.to_fw(pads), bk=fw.bk(xf))
+    want = np.stack([oracle_row(r, 0.2, "c1", float(pv[0]))[0] for r, pv in zip(x, pads, strict=True)])
+    np.testing.assert_allclose(fw.to_np(v), want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ("smooth", "c1"))
+def test_batch_shapes(fw, mode):
+    x = _data(5, batch=(2, 3))
+    xf = fw.to_fw(x)
+    v, p = sorting_network_both(xf, 0.3, mode, bk=fw.bk(xf))
+    assert tuple(v.shape) == (2, 3, 5) and tuple(p.shape) == (2, 3, 5, 5)
+    want_v, want_p = oracle(x, 0.3, mode)
+    np.testing.assert_allclose(fw.to_np(v), want_v, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fw.to_np(p), want_p, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("n", (2, 8, 16))
+def test_rows_stochastic_and_consistent_with_values(fw, n, mode):
+    """Power-of-two n (no padding): rows sum to 1, P is nonnegative and P @ x is the network output."""
+    x = _data(n, batch=(3,))
+    xf = fw.to_fw(x)
+    v, p = sorting_network_both(xf, 0.3, mode, bk=fw.bk(xf))
+    v, p = fw.to_np(v), fw.to_np(p)
+    np.testing.assert_allclose(p.sum(-1), 1.0, rtol=0, atol=1e-13)
+    assert np.all(p >= 0)
+    np.testing.assert_allclose(np.einsum("...rj,...j->...r", p, x), v, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("n", (1, 2, 5, 8, 13))
+def test_near_hard_limit(fw, n, mode):
+    rng = np.random.default_rng(n)
+    x = rng.permutation(n) + 0.1 * rng.uniform(size=n)  # gaps >= 0.8 >> 5 * softness
+    x = np.stack([x, -x])
+    xf = fw.to_fw(x)
+    v, p = sorting_network_both(xf, 1e-4, mode, bk=fw.bk(xf))
+    np.testing.assert_allclose(fw.to_np(v), np.sort(x, axis=-1), rtol=0, atol=1e-12)
+    one_hot = np.eye(n)[np.argsort(x, axis=-1)]  # (2, n, [n]): row r is the element at rank r
+    np.testing.assert_allclose(fw.to_np(p), one_hot, rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------------
+# Gradients
+# ------------------------------------------------------------------------------------------------
+
+
+def _jax_vjp(x: np.ndarray, s: float, mode: str, cot_v: np.ndarray, cot_p: np.ndarray):
+    def loss(xx):
+        v, p = sorting_network_both(xx, s, mode, bk=JAX)
+        return jnp.sum(v * cot_v) + jnp.sum(p * cot_p)
+
+    return np.asarray(jax.grad(loss)(jnp.asarray(x)))
+
+
+def _torch_vjp(x: np.ndarray, s: float, mode: str, cot_v: np.ndarray, cot_p: np.ndarray):
+    xt = torch.tensor(x, requires_grad=True)
+    v, p = sorting_network_both(xt, s, mode, bk=TORCH)
+    loss = (v * torch.as_tensor(cot_v)).sum() + (p * torch.as_tensor(cot_p)).sum()
+    (g,) = torch.autograd.grad(loss, [xt])
+    return g.numpy()
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("n", (1, 3, 8, 13))
+def test_jax_torch_gradient_parity(n, mode):
+    rng = np.random.default_rng(10 + n)
+    x = rng.standard_normal((2, n))
+    cot_v, cot_p = rng.standard_normal((2, n)), rng.standard_normal((2, n, n))
+    g_jax = _jax_vjp(x, 0.4, mode, cot_v, cot_p)
+    g_torch = _torch_vjp(x, 0.4, mode, cot_v, cot_p)
+    np.testing.assert_allclose(g_jax, g_torch, rtol=1e-12, atol=1e-12)
+    # values-only path: the same derivative as the values part of the combined loss
+    g_vals = jax.grad(lambda xx: jnp.sum(sorting_network_values(xx, 0.4, mode, bk=JAX) * cot_v))(jnp.asarray(x))
+    np.testing.assert_allclose(np.asarray(g_vals), _torch_vjp(x, 0.4, mode, cot_v, 0 * cot_p), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ("smooth", "c1", "c2", "_c1_pnorm", "_c2_pnorm", "c0"))
+@pytest.mark.parametrize("n", (3, 4, 6))
+def test_gradient_matches_finite_differences(n, mode):
+    rng = np.random.default_rng(20 + n)
+    x = rng.standard_normal((1, n))
+    cot_v, cot_p = rng.standard_normal((1, n)), rng.standard_normal((1, n, n))
+
+    def loss_np(xx):
+        v, p = sorting_network_both(xx, 0.7, mode, bk=get_backend(xx))
+        return float(np.sum(v * cot_v) + np.sum(p * cot_p))
+
+    grad = _jax_vjp(x, 0.7, mode, cot_v, cot_p)
+    h = 1e-6
+    fd = np.zeros_like(x)
+    for i in range(n):
+        e = np.zeros_like(x)
+        e[0, i] = h
+        fd[0, i] = (loss_np(x + e) - loss_np(x - e)) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-7)
+
+
+# ------------------------------------------------------------------------------------------------
+# Transforms, dtypes, robustness, validation
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ("smooth", "c2"))
+def test_jit_and_vmap(mode):
+    x = jnp.asarray(_data(6, batch=(4,)))
+    v, p = sorting_network_both(x, 0.3, mode, bk=JAX)
+    vj, pj = jax.jit(lambda xx, s: sorting_network_both(xx, s, mode, bk=JAX))(x, 0.3)
+    vv, pv = jax.vmap(lambda row: sorting_network_both(row, 0.3, mode, bk=JAX))(x)
+    vals_jit = jax.jit(lambda xx: sorting_network_values(xx, 0.3, mode, bk=JAX))(x)
+    for got, want in ((vj, v), (pj, p), (vv, v), (pv, p), (vals_jit, v)):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-13, atol=1e-14)
+    g = jax.jit(jax.grad(lambda xx: jnp.sum(sorting_network_values(xx, 0.3, mode, bk=JAX) ** 2)))(x)
+    assert np.all(np.isfinite(np.asarray(g)))
+
+
+@pytest.mark.parametrize("dtype", ("float32", "float16", "bfloat16"))
+def test_dtype_preserved(fw, dtype):
+    if fw.name == "numpy" and dtype == "bfloat16":
+        pytest.skip("numpy has no bfloat16")
+    x = _data(5, batch=(2,))
+    xf = fw.to_fw(x, dtype)
+    v, p = sorting_network_both(xf, 0.3, "smooth", bk=fw.bk(xf))
+    assert fw.dtype(v) == dtype and fw.dtype(p) == dtype
+    assert fw.dtype(sorting_network_values(xf, 0.3, "c1", bk=fw.bk(xf))) == dtype
+    tol = {"float32": 1e-5, "float16": 1e-2, "bfloat16": 5e-2}[dtype]
+    want_v, want_p = oracle(fw.to_np(xf), 0.3, "smooth")
+    np.testing.assert_allclose(fw.to_np(v), want_v, rtol=tol, atol=tol)
+    np.testing.assert_allclose(fw.to_np(p), want_p, rtol=tol, atol=tol)
+
+
+def test_integer_input_becomes_float(fw):
+    x = np.array([[3, 1, 2]])
+    xi, xf = fw.to_fw(x, "int64"), fw.to_fw(x)
+    v = sorting_network_values(xi, 1e-4, "smooth", bk=fw.bk(xi))
+    assert "float" in fw.dtype(v)
+    np.testing.assert_allclose(fw.to_np(v), fw.to_np(sorting_network_values(xf, 1e-4, "smooth", bk=fw.bk(xf))))
+
+
+ROBUST_INPUTS = (
+    np.array([0.0]),
+    np.array([1.0, 1.0]),
+    np.array([2.0, 2.0, 2.0]),
+    np.array([1e30, -1e30, 0.0]),
+    np.array([1e30, 1e30, -1e30, 5.0, 5.0]),
+    np.array([0.0, -0.0, 1e-300, -1e-300]),
+)
+
+
+@pytest.mark.parametrize("softness", (1e-4, 1.0, 1e4))
+@pytest.mark.parametrize("mode", MODES)
+def test_ties_and_extremes_finite(fw, mode, softness):
+    for x in ROBUST_INPUTS:
+        xf = fw.to_fw(x)
+        v, p = sorting_network_both(xf, softness, mode, bk=fw.bk(xf))
+        assert np.all(np.isfinite(fw.to_np(v))) and np.all(np.isfinite(fw.to_np(p)))
+        assert np.all(fw.to_np(v) <= np.max(x) * (1 + 1e-12) + 1e-300)
+        if fw.name == "numpy":
+            continue
+        cot_v = np.linspace(-1.0, 1.0, x.size)
+        cot_p = np.ones((x.size, x.size))
+        grad = (_jax_vjp if fw.name == "jax" else _torch_vjp)(x, softness, mode, cot_v, cot_p)
+        assert np.all(np.isfinite(grad)), (x, grad)
+
+
+def test_invalid_arguments():
+    x = np.zeros(3)
+    bk = get_backend(x)
+    with pytest.raises(ValueError, match="mode"):
+        sorting_network_values(x, 0.1, "hard", bk=bk)
+    with pytest.raises(ValueError, match="softness"):
+        sorting_network_both(x, -1.0, "smooth", bk=bk)
+    with pytest.raises(TypeError, match="softness"):
+        sorting_network_permutation(x, None, "smooth", bk=bk)
+    with pytest.raises(ValueError, match="0-d"):
+        sorting_network_values(np.float64(1.0), 0.1, "smooth", bk=bk)
