@@ -43,9 +43,38 @@ TORCH_NAME = {"equal": "eq", "take_along_axis": "take_along_dim", "dynamic_index
 # ------------------------------------------------------------------------------------------------
 # framework adapters
 # ------------------------------------------------------------------------------------------------
+def _jitted(f):
+    """Call ``f`` under ``jax.jit`` with every non-array argument static (closed over).
+
+    Compiling one program per call is several times cheaper than eager mode's one compilation per
+    primitive, which keeps this file fast; eager calls are covered by the catalogue tests.
+    """
+
+    def call(*args, **kwargs):
+        pos = [i for i, a in enumerate(args) if isinstance(a, jax.Array)]
+
+        def g(*arrays):
+            full = list(args)
+            for i, a in zip(pos, arrays, strict=True):
+                full[i] = a
+            return f(*full, **kwargs)
+
+        return jax.jit(g)(*[args[i] for i in pos])
+
+    return call
+
+
+class _JitNamespace:
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name):
+        return _jitted(getattr(self._module, name))
+
+
 class _JaxFW:
     name = "jax"
-    cmp, log, idx, safe = jcmp, jlog, jidx, jsafe
+    cmp, log, idx, safe = (_JitNamespace(m) for m in (jcmp, jlog, jidx, jsafe))
 
     @staticmethod
     def arr(a, dtype=None):
@@ -62,7 +91,7 @@ class _JaxFW:
     @staticmethod
     def grad(f, x):
         """Gradient of sum(f(x)) with respect to the float64 array x."""
-        return np.asarray(jax.grad(lambda v: jnp.sum(f(v)))(jnp.asarray(x)))
+        return np.asarray(jax.jit(jax.grad(lambda v: jnp.sum(f(v))))(jnp.asarray(x)))
 
 
 class _TorchFW:
@@ -198,6 +227,7 @@ def np_take_along_axis(x, p, axis):
     """out[..., k, ...] = sum_j x[..., j, ...] p[..., k, ..., j] (broadcast over the other dims)."""
     if axis is None:
         return np.einsum("n,kn->k", x.reshape(-1), p)
+    axis = axis % x.ndim  # an axis of x; the probability axis of p is its last
     xm, pm = np.moveaxis(x, axis, -1), np.moveaxis(p, axis, -2)
     out = np.zeros(np.broadcast_shapes(xm.shape[:-1], pm.shape[:-2]) + (pm.shape[-2],))
     for j in range(xm.shape[-1]):
@@ -297,7 +327,7 @@ def _hard_reference(fw, name, x, y):
 
 @pytest.mark.parametrize("fw", FWS)
 @pytest.mark.parametrize("name", COMPARISONS)
-@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
 def test_hard_comparison_is_the_framework_op(fw, name, dtype):
     x, y = _pairs(2)
     xs = np.array([np.inf, np.inf, -np.inf, np.nan, 1.0, 1.0, 1.0, 1e30, 0.0, -0.0, 5.0, 1.0 + 1e-6, 3.0])
@@ -332,19 +362,24 @@ def test_hard_comparison_of_integers_and_scalars(fw, name):
 
 
 @pytest.mark.parametrize("fw", FWS)
-@pytest.mark.parametrize("name", COMPARISONS)
-@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32"])
-def test_comparison_keeps_dtype(fw, name, dtype):
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_comparison_keeps_dtype(fw, dtype):
+    """Half precisions are kept (float32 for every mode: generic catalogue tests)."""
     x, y = _pairs(3)
     dt = getattr(jnp if fw is _JaxFW else torch, dtype)
-    for mode in ("hard", *SOFT_MODES):
-        out = _op(fw, "cmp", name)(fw.arr(x, dt), fw.arr(y, dt), mode=mode)
-        assert fw.dtype(out) == dtype, mode
+    for name in COMPARISONS:
+        for mode in ("hard", "smooth", "c1", "_c2_pnorm"):
+            out = _op(fw, "cmp", name)(fw.arr(x, dt), fw.arr(y, dt), mode=mode)
+            assert fw.dtype(out) == dtype, mode
 
 
 @pytest.mark.parametrize("fw", FWS)
 def test_comparison_limits(fw):
-    """softness -> 0: greater -> 0 and greater_equal -> 1 at a tie; equal is 1 at a tie."""
+    """softness -> 0 approaches the hard op; epsilon decides ties (greater -> 0, greater_equal -> 1).
+
+    ``equal``/``not_equal`` at an exact tie are ``2 sigma(eps / s)`` and ``2 sigma(-eps / s) - 1``:
+    about 1 and 0 while softness >> epsilon (the SPEC formula tends to 2 and -1 once softness << epsilon).
+    """
     x = fw.arr(np.array([1.0, 2.0, 3.0]))
     y = fw.arr(np.array([1.0, 1.0, 4.0]))
     for mode in SOFT_MODES:
@@ -352,8 +387,10 @@ def test_comparison_limits(fw):
         close(fw.np(fw.cmp.greater_equal(x, y, 1e-12, mode=mode)), [1.0, 1.0, 0.0], atol=1e-6)
         close(fw.np(fw.cmp.less(x, y, 1e-12, mode=mode)), [0.0, 0.0, 1.0], atol=1e-6)
         close(fw.np(fw.cmp.less_equal(x, y, 1e-12, mode=mode)), [1.0, 0.0, 1.0], atol=1e-6)
-        close(fw.np(_op(fw, "cmp", "equal")(x, y, 1e-12, mode=mode)), [1.0, 0.0, 0.0], atol=1e-6)
-        close(fw.np(fw.cmp.not_equal(x, y, 1e-12, mode=mode)), [0.0, 1.0, 1.0], atol=1e-6)
+        close(fw.np(_op(fw, "cmp", "equal")(x, y, 1e-6, mode=mode)), [1.0, 0.0, 0.0], atol=1e-3)
+        close(fw.np(fw.cmp.not_equal(x, y, 1e-6, mode=mode)), [0.0, 1.0, 1.0], atol=1e-3)
+        # isclose at a tie is 2 sigma((atol + rtol |y|) / s): about 1 only while softness >> atol + rtol |y|
+        close(fw.np(fw.cmp.isclose(x, y, 1e-3, mode=mode)), [1.0, 0.0, 0.0], atol=2e-2)
 
 
 @pytest.mark.parametrize("fw", FWS)
@@ -362,10 +399,10 @@ def test_comparison_extremes_have_finite_gradients(fw, name):
     x = np.array([0.0, 1e-30, -1e30, 1e30, 5.0, -3.0])
     y = np.array([0.0, 0.0, 1e30, -1e30, 5.0 + 1e-12, 7.0])
     op = _op(fw, "cmp", name)
+    s = fw.arr(np.array([[1e-4], [1.0], [1e4]]))  # an array softness broadcasts: (3, 1) x (6,) -> (3, 6)
     for mode in SOFT_MODES:
-        for s in (1e-4, 1e4):
-            assert np.all(np.isfinite(fw.np(op(fw.arr(x), fw.arr(y), s, mode=mode))))
-            assert np.all(np.isfinite(fw.grad(lambda v: op(v, fw.arr(y), s, mode=mode), x))), (mode, s)  # noqa: B023
+        assert np.all(np.isfinite(fw.np(op(fw.arr(x), fw.arr(y), s, mode=mode))))
+        assert np.all(np.isfinite(fw.grad(lambda v: op(v, fw.arr(y), s, mode=mode), x))), mode  # noqa: B023
 
 
 # ------------------------------------------------------------------------------------------------
@@ -391,8 +428,9 @@ def test_logic_truth_tables(fw, geo):
         np.testing.assert_allclose(got_bool, truth(a, b), atol=tol, rtol=0, err_msg=f"{name} bool")
     np.testing.assert_array_equal(fw.np(fw.log.logical_not(fw.arr(a))), 1 - a)
     table = np.array(list(itertools.product([0.0, 1.0], repeat=3)))  # (8, 3)
-    np.testing.assert_allclose(fw.np(fw.log.all(fw.arr(table), use_geometric_mean=geo)), table.all(-1), atol=tol)
-    np.testing.assert_allclose(fw.np(fw.log.any(fw.arr(table), use_geometric_mean=geo)), table.any(-1), atol=tol)
+    tol3 = 1e-3 if geo else 0.0  # three operands: (1e-10)^(1/3) = 4.6e-4
+    np.testing.assert_allclose(fw.np(fw.log.all(fw.arr(table), use_geometric_mean=geo)), table.all(-1), atol=tol3)
+    np.testing.assert_allclose(fw.np(fw.log.any(fw.arr(table), use_geometric_mean=geo)), table.any(-1), atol=tol3)
 
 
 @pytest.mark.parametrize("fw", FWS)
@@ -553,11 +591,9 @@ def test_slice_in_dim_wraps_around(fw):
     np.testing.assert_array_equal(fw.np(out), [3.0, 0.0])  # jax.lax.dynamic_slice_in_dim clamps: [2, 3]
     rng = np.random.default_rng(10)
     x = rng.normal(size=(3, 5, 2))
-    for axis in (0, 1, -1):
-        n = x.shape[axis]
-        p = _probs(rng, (n,))
-        for size in (1, 2, n):
-            close(fw.np(op(fw.arr(x), fw.arr(p), size, axis)), np_slice_in_dim(x, p, size, axis))
+    for axis, size in [(0, 3), (1, 2), (1, 5), (-1, 1)]:
+        p = _probs(rng, (x.shape[axis],))
+        close(fw.np(op(fw.arr(x), fw.arr(p), size, axis)), np_slice_in_dim(x, p, size, axis))
     # in bounds, a one-hot start is the exact hard slice
     np.testing.assert_array_equal(fw.np(op(fw.arr(x), fw.arr(np.eye(5)[1]), 3, 1)), x[:, 1:4])
 
@@ -676,10 +712,9 @@ def test_safe_norm(fw):
     x = rng.normal(size=(3, 4))
     x[1] = 0.0
     kw = (lambda a, k: {"dim": a, "keepdim": k}) if fw is _TorchFW else (lambda a, k: {"axis": a, "keepdims": k})
-    for axis in (None, 0, 1, -1, (0, 1)):
-        for keep in (False, True):
-            got = fw.np(fw.safe.norm(fw.arr(x), **kw(axis, keep)))
-            close(got, np.sqrt(np.sum(x * x, axis=axis, keepdims=keep)))
+    for axis, keep in [(None, False), (1, False), (-2, True), ((0, 1), True)]:
+        got = fw.np(fw.safe.norm(fw.arr(x), **kw(axis, keep)))
+        close(got, np.sqrt(np.sum(x * x, axis=axis, keepdims=keep)))
     g = fw.grad(lambda v: fw.safe.norm(v, **kw(1, False)), x)
     nrm = np.sqrt(np.sum(x * x, 1, keepdims=True))
     close(g, np.where(nrm > 0, x / np.where(nrm > 0, nrm, 1), 0.0))

@@ -7,6 +7,7 @@ with its own scalar sigmoidals. Every check runs on the numpy reference backend,
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 
@@ -250,42 +251,58 @@ def test_near_hard_limit(fw, n, mode):
 # ------------------------------------------------------------------------------------------------
 
 
-def _jax_vjp(x: np.ndarray, s: float, mode: str, cot_v: np.ndarray, cot_p: np.ndarray):
-    def loss(xx):
-        v, p = sorting_network_both(xx, s, mode, bk=JAX)
+@functools.cache
+def _jax_grad_fn(mode: str, values_only: bool = False):
+    """One jitted gradient per mode (softness and cotangents are traced: no recompiles)."""
+
+    def loss(x, s, cot_v, cot_p):
+        if values_only:
+            return jnp.sum(sorting_network_values(x, s, mode, bk=JAX) * cot_v)
+        v, p = sorting_network_both(x, s, mode, bk=JAX)
         return jnp.sum(v * cot_v) + jnp.sum(p * cot_p)
 
-    return np.asarray(jax.grad(loss)(jnp.asarray(x)))
+    return jax.jit(jax.grad(loss))
 
 
-def _torch_vjp(x: np.ndarray, s: float, mode: str, cot_v: np.ndarray, cot_p: np.ndarray):
+def _jax_vjp(x, s, mode, cot_v, cot_p, values_only=False):
+    args = (jnp.asarray(x), jnp.asarray(s, dtype=jnp.float64), jnp.asarray(cot_v), jnp.asarray(cot_p))
+    return np.asarray(_jax_grad_fn(mode, values_only)(*args))
+
+
+def _torch_vjp(x, s, mode, cot_v, cot_p, values_only=False):
     xt = torch.tensor(x, requires_grad=True)
-    v, p = sorting_network_both(xt, s, mode, bk=TORCH)
-    loss = (v * torch.as_tensor(cot_v)).sum() + (p * torch.as_tensor(cot_p)).sum()
+    if values_only:
+        loss = (sorting_network_values(xt, s, mode, bk=TORCH) * torch.as_tensor(cot_v)).sum()
+    else:
+        v, p = sorting_network_both(xt, s, mode, bk=TORCH)
+        loss = (v * torch.as_tensor(cot_v)).sum() + (p * torch.as_tensor(cot_p)).sum()
     (g,) = torch.autograd.grad(loss, [xt])
     return g.numpy()
 
 
+def _cotangents(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(x.shape), rng.standard_normal((*x.shape, x.shape[-1]))
+
+
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("n", (1, 3, 8, 13))
+@pytest.mark.parametrize("n", (1, 2, 5, 13))
 def test_jax_torch_gradient_parity(n, mode):
-    rng = np.random.default_rng(10 + n)
-    x = rng.standard_normal((2, n))
-    cot_v, cot_p = rng.standard_normal((2, n)), rng.standard_normal((2, n, n))
+    x = np.random.default_rng(10 + n).standard_normal((4, n))
+    cot_v, cot_p = _cotangents(x, n)
     g_jax = _jax_vjp(x, 0.4, mode, cot_v, cot_p)
-    g_torch = _torch_vjp(x, 0.4, mode, cot_v, cot_p)
-    np.testing.assert_allclose(g_jax, g_torch, rtol=1e-12, atol=1e-12)
-    # values-only path: the same derivative as the values part of the combined loss
-    g_vals = jax.grad(lambda xx: jnp.sum(sorting_network_values(xx, 0.4, mode, bk=JAX) * cot_v))(jnp.asarray(x))
-    np.testing.assert_allclose(np.asarray(g_vals), _torch_vjp(x, 0.4, mode, cot_v, 0 * cot_p), rtol=1e-12, atol=1e-12)
+    assert np.abs(g_jax).max() > 0
+    np.testing.assert_allclose(g_jax, _torch_vjp(x, 0.4, mode, cot_v, cot_p), rtol=1e-12, atol=1e-12)
+    if n == 5:  # the values-only path
+        g_jax = _jax_vjp(x, 0.4, mode, cot_v, cot_p, values_only=True)
+        g_torch = _torch_vjp(x, 0.4, mode, cot_v, cot_p, values_only=True)
+        np.testing.assert_allclose(g_jax, g_torch, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("mode", ("smooth", "c1", "c2", "_c1_pnorm", "_c2_pnorm", "c0"))
-@pytest.mark.parametrize("n", (3, 4, 6))
-def test_gradient_matches_finite_differences(n, mode):
-    rng = np.random.default_rng(20 + n)
-    x = rng.standard_normal((1, n))
-    cot_v, cot_p = rng.standard_normal((1, n)), rng.standard_normal((1, n, n))
+@pytest.mark.parametrize("mode", MODES)
+def test_gradient_matches_finite_differences(mode):
+    x = np.random.default_rng(3).standard_normal((4, 5))
+    cot_v, cot_p = _cotangents(x, 7)
 
     def loss_np(xx):
         v, p = sorting_network_both(xx, 0.7, mode, bk=get_backend(xx))
@@ -294,10 +311,10 @@ def test_gradient_matches_finite_differences(n, mode):
     grad = _jax_vjp(x, 0.7, mode, cot_v, cot_p)
     h = 1e-6
     fd = np.zeros_like(x)
-    for i in range(n):
+    for idx in np.ndindex(*x.shape):
         e = np.zeros_like(x)
-        e[0, i] = h
-        fd[0, i] = (loss_np(x + e) - loss_np(x - e)) / (2 * h)
+        e[idx] = h
+        fd[idx] = (loss_np(x + e) - loss_np(x - e)) / (2 * h)
     np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-7)
 
 
@@ -306,17 +323,18 @@ def test_gradient_matches_finite_differences(n, mode):
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ("smooth", "c2"))
-def test_jit_and_vmap(mode):
+def test_jit_and_vmap():
     x = jnp.asarray(_data(6, batch=(4,)))
-    v, p = sorting_network_both(x, 0.3, mode, bk=JAX)
-    vj, pj = jax.jit(lambda xx, s: sorting_network_both(xx, s, mode, bk=JAX))(x, 0.3)
-    vv, pv = jax.vmap(lambda row: sorting_network_both(row, 0.3, mode, bk=JAX))(x)
-    vals_jit = jax.jit(lambda xx: sorting_network_values(xx, 0.3, mode, bk=JAX))(x)
+    s = jnp.asarray(0.3)
+    v, p = sorting_network_both(x, s, "c2", bk=JAX)
+    vj, pj = jax.jit(lambda xx, ss: sorting_network_both(xx, ss, "c2", bk=JAX))(x, s)
+    vv, pv = jax.vmap(lambda row: sorting_network_both(row, s, "c2", bk=JAX))(x)
+    vals_jit = jax.jit(lambda xx: sorting_network_values(xx, s, "c2", bk=JAX))(x)
     for got, want in ((vj, v), (pj, p), (vv, v), (pv, p), (vals_jit, v)):
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-13, atol=1e-14)
-    g = jax.jit(jax.grad(lambda xx: jnp.sum(sorting_network_values(xx, 0.3, mode, bk=JAX) ** 2)))(x)
-    assert np.all(np.isfinite(np.asarray(g)))
+    want_v, want_p = oracle(np.asarray(x), 0.3, "c2")
+    np.testing.assert_allclose(np.asarray(vj), want_v, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(pv), want_p, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", ("float32", "float16", "bfloat16"))
@@ -327,7 +345,8 @@ def test_dtype_preserved(fw, dtype):
     xf = fw.to_fw(x, dtype)
     v, p = sorting_network_both(xf, 0.3, "smooth", bk=fw.bk(xf))
     assert fw.dtype(v) == dtype and fw.dtype(p) == dtype
-    assert fw.dtype(sorting_network_values(xf, 0.3, "c1", bk=fw.bk(xf))) == dtype
+    assert fw.dtype(sorting_network_values(xf, 0.3, "smooth", bk=fw.bk(xf))) == dtype
+    assert fw.dtype(sorting_network_values(xf, 0.3, "smooth", pad_value=1.0, bk=fw.bk(xf))) == dtype
     tol = {"float32": 1e-5, "float16": 1e-2, "bfloat16": 5e-2}[dtype]
     want_v, want_p = oracle(fw.to_np(xf), 0.3, "smooth")
     np.testing.assert_allclose(fw.to_np(v), want_v, rtol=tol, atol=tol)
@@ -342,30 +361,35 @@ def test_integer_input_becomes_float(fw):
     np.testing.assert_allclose(fw.to_np(v), fw.to_np(sorting_network_values(xf, 1e-4, "smooth", bk=fw.bk(xf))))
 
 
+BIG = 1e30
+#: Ties, huge magnitudes, signed zeros and denormal-scale gaps; 4 rows per length n = 1, 2, 5.
 ROBUST_INPUTS = (
-    np.array([0.0]),
-    np.array([1.0, 1.0]),
-    np.array([2.0, 2.0, 2.0]),
-    np.array([1e30, -1e30, 0.0]),
-    np.array([1e30, 1e30, -1e30, 5.0, 5.0]),
-    np.array([0.0, -0.0, 1e-300, -1e-300]),
+    np.array([[0.0], [BIG], [-BIG], [1e-300]]),
+    np.array([[1.0, 1.0], [BIG, -BIG], [-BIG, -BIG], [0.0, -0.0]]),
+    np.array(
+        [
+            [2.0, 2.0, 2.0, 2.0, 2.0],
+            [BIG, -BIG, 0.0, BIG, -BIG],
+            [BIG, BIG, -BIG, 5.0, 5.0],
+            [0.0, -0.0, 1e-300, -1e-300, 0.0],
+        ]
+    ),
 )
 
 
-@pytest.mark.parametrize("softness", (1e-4, 1.0, 1e4))
 @pytest.mark.parametrize("mode", MODES)
-def test_ties_and_extremes_finite(fw, mode, softness):
-    for x in ROBUST_INPUTS:
-        xf = fw.to_fw(x)
-        v, p = sorting_network_both(xf, softness, mode, bk=fw.bk(xf))
-        assert np.all(np.isfinite(fw.to_np(v))) and np.all(np.isfinite(fw.to_np(p)))
-        assert np.all(fw.to_np(v) <= np.max(x) * (1 + 1e-12) + 1e-300)
-        if fw.name == "numpy":
-            continue
-        cot_v = np.linspace(-1.0, 1.0, x.size)
-        cot_p = np.ones((x.size, x.size))
-        grad = (_jax_vjp if fw.name == "jax" else _torch_vjp)(x, softness, mode, cot_v, cot_p)
-        assert np.all(np.isfinite(grad)), (x, grad)
+def test_ties_and_extremes_finite(fw, mode):
+    for softness in (1e-4, 1.0, 1e4):
+        for x in ROBUST_INPUTS:
+            xf = fw.to_fw(x)
+            v, p = sorting_network_both(xf, softness, mode, bk=fw.bk(xf))
+            assert np.all(np.isfinite(fw.to_np(v))) and np.all(np.isfinite(fw.to_np(p)))
+            np.testing.assert_allclose(fw.to_np(p).sum(-1), 1.0, atol=1e-12)
+            if fw.name == "numpy":
+                continue
+            cot_v, cot_p = _cotangents(x, 0)
+            grad = (_jax_vjp if fw.name == "jax" else _torch_vjp)(x, softness, mode, cot_v, cot_p)
+            assert np.all(np.isfinite(grad)), (softness, x, grad)
 
 
 def test_invalid_arguments():

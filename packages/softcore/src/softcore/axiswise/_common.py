@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import array_api_compat
@@ -25,6 +25,7 @@ __all__ = [
     "finish_index",
     "index_dtype",
     "map_row_chunks",
+    "nm",
     "one_hot",
     "prepare_scores",
     "quantile_params",
@@ -41,6 +42,14 @@ QUANTILE_METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
 CHUNK = 128
 
 
+#: Canonical (JAX) argument name -> the name a wrapper exposes (``axis -> dim`` for torch).
+Names = Mapping[str, str] | None
+
+
+def nm(names: Names, key: str) -> str:
+    return key if names is None else names.get(key, key)
+
+
 def device(x: Array) -> Any:
     return array_api_compat.device(x)
 
@@ -49,7 +58,9 @@ def index_dtype(xp: Any, x: Array) -> Any:
     return xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(x))["indexing"]
 
 
-def check_common(mode: str, method: str, methods: tuple[str, ...], softness: Any, standardize: Any, ot_kwargs: Any) -> None:
+def check_common(
+    mode: str, method: str, methods: tuple[str, ...], softness: Any, standardize: Any, ot_kwargs: Any
+) -> None:
     """Validate the arguments every axis-wise op shares (Python values only)."""
     check_choice("mode", mode, AXISWISE_MODES)
     check_choice("method", method, methods)
@@ -109,6 +120,21 @@ def to_log(p: Array, *, xp: Any) -> Array:
     return xp.where(pos, xp.log(xp.where(pos, p, xp.ones_like(p))), xp.full_like(p, -float("inf")))
 
 
+def interpolate(lo: Array, hi: Array, a: Array, method: str, convention: str, *, xp: Any) -> Array:
+    """``(1 - a) lo + a hi`` with the framework's own arithmetic, so hard quantiles match bit for bit.
+
+    jax: ``lo (1 - a) + hi a`` (``(lo + hi) / 2`` for midpoint); torch: ``lerp(lo, hi, a)``, i.e.
+    ``lo + a (hi - lo)`` for ``a < 1/2`` and ``hi - (hi - lo)(1 - a)`` otherwise.
+    """
+    if method not in ("linear", "midpoint"):
+        return lo
+    if convention == "torch":
+        return xp.where(a < 0.5, lo + a * (hi - lo), hi - (hi - lo) * (1 - a))
+    if method == "midpoint":
+        return xp.where(a > 0, (lo + hi) * 0.5, lo)
+    return lo * (1 - a) + hi * a
+
+
 def log_mix(log_a: Array, log_b: Array, weight: Array, *, xp: Any) -> Array:
     """``log((1 - w) exp(log_a) + w exp(log_b))`` for ``w`` in [0, 1], NaN-free at ``-inf`` entries."""
     one = xp.ones_like(weight)
@@ -166,12 +192,12 @@ def _flatten(q: Any) -> list[Any]:
     return out
 
 
-def quantile_params(q: Array, n: int, method: str, nearest_ties: str, *, xp: Any) -> tuple[Array, Array, Array, bool]:
+def quantile_params(q: Array, n: int, method: str, convention: str, *, xp: Any) -> tuple[Array, Array, Array, bool]:
     """Order-statistic interpolation: ``(k, kp1, a, take_next)`` with ``q_hat = (1 - a) x_(k) + a x_(kp1)``.
 
     ``p = q (n - 1)``. linear: ``k = floor(p), a = p - k``; lower: ``floor(p)``; higher: ``ceil(p)``;
-    nearest: ``floor(p)`` unless ``p - floor(p) > 1/2`` (``nearest_ties="down"``, as ``jnp.quantile``)
-    or ``round(p)`` half to even (``"even"``, as ``torch.quantile``); midpoint: ``k = floor(p)``,
+    nearest: ``floor(p)`` unless ``p - floor(p) > 1/2`` (``convention="jax"``, ties down as
+    ``jnp.quantile``) or ``round(p)`` half to even (``"torch"``, as ``torch.quantile``); midpoint: ``k = floor(p)``,
     ``a = 1/2`` (``0`` if ``p`` is integral). ``kp1 = min(k + 1, n - 1)``. ``k``/``kp1`` are index
     arrays, ``a`` floating (all with the shape of ``q``).
     """
@@ -186,7 +212,7 @@ def quantile_params(q: Array, n: int, method: str, nearest_ties: str, *, xp: Any
     elif method == "higher":
         kf, a = xp.ceil(p), xp.zeros_like(p)
     elif method == "nearest":
-        kf = xp.round(p) if nearest_ties == "even" else xp.where(frac <= 0.5, lo, lo + 1)
+        kf = xp.round(p) if convention == "torch" else xp.where(frac <= 0.5, lo, lo + 1)
         a = xp.zeros_like(p)
     else:  # midpoint
         kf = lo
@@ -208,9 +234,7 @@ def _chunk_rows(i: Any, n_rows: int, chunk: int, dt: Any, dev: Any, *, xp: Any) 
     return xp.minimum(raw, xp.full_like(raw, n_rows - 1)), raw < n_rows, start
 
 
-def map_row_chunks(
-    fn: Callable[[Array], Array], n_rows: int, like: Array, *, bk: Any, chunk: int = CHUNK
-) -> Array:
+def map_row_chunks(fn: Callable[[Array], Array], n_rows: int, like: Array, *, bk: Any, chunk: int = CHUNK) -> Array:
     """``out[..., r] = fn(rows)[..., i]`` for ``rows = [r_0, ..., r_{c-1}]`` in chunks of ``chunk``.
 
     ``fn`` maps an index array ``rows`` (c,) to (..., c) (rows past the end are clamped and their

@@ -143,7 +143,15 @@ def permutation_rows(
 
 
 def argmax(
-    method: str, xs: Array, softness: Any, mode: str, *, bk: Any, standardized: bool, log: bool = False, ot_kwargs: Any = None
+    method: str,
+    xs: Array,
+    softness: Any,
+    mode: str,
+    *,
+    bk: Any,
+    standardized: bool,
+    log: bool = False,
+    ot_kwargs: Any = None,
 ) -> Array:
     """Soft argmax -> (..., [n]) (log-probabilities if ``log``)."""
     impl = _impl(method)
@@ -155,7 +163,15 @@ def argmax(
 
 
 def sorted_values(
-    method: str, x: Array, xs: Array, softness: Any, mode: str, *, bk: Any, gated_grad: bool = True, ot_kwargs: Any = None
+    method: str,
+    x: Array,
+    xs: Array,
+    softness: Any,
+    mode: str,
+    *,
+    bk: Any,
+    gated_grad: bool = True,
+    ot_kwargs: Any = None,
 ) -> Array:
     """Ascending soft-sorted values of ``x`` (..., n) for SoftIndex methods (fused when possible)."""
     impl = _impl(method)
@@ -169,14 +185,24 @@ def sorted_values(
     return select(p if gated_grad else bk.stop_gradient(p), x, xp=xp)
 
 
-def network_values(method: str, xs: Array, softness: Any, mode: str, *, bk: Any, standardized: bool, ot_kwargs: Any = None) -> Array:
+def network_values(
+    method: str, xs: Array, softness: Any, mode: str, *, bk: Any, standardized: bool, ot_kwargs: Any = None
+) -> Array:
     """Ascending values in the space of ``xs`` for value-network methods -> (..., n)."""
     _check_mode_for(method, mode)
     return _impl(method).network_values(xs, softness, mode, bk=bk, standardized=standardized)
 
 
 def rank(
-    method: str, xs: Array, softness: Any, mode: str, descending: bool, *, bk: Any, standardized: bool, ot_kwargs: Any = None
+    method: str,
+    xs: Array,
+    softness: Any,
+    mode: str,
+    descending: bool,
+    *,
+    bk: Any,
+    standardized: bool,
+    ot_kwargs: Any = None,
 ) -> Array:
     """Soft ranks in [1, n] -> (..., n); 1 is the smallest (largest if ``descending``)."""
     _check_mode_for(method, mode)

@@ -33,12 +33,12 @@ class AxisPlan:
         return len(self.shape)
 
 
-def move_to_last(x: Array, axis: Any, *, xp: Any) -> tuple[Array, AxisPlan]:
+def move_to_last(x: Array, axis: Any, *, xp: Any, name: str = "axis") -> tuple[Array, AxisPlan]:
     """``axis=None`` flattens; an int axis is validated and moved last. Returns ``(x (..., n), plan)``."""
     shape = tuple(x.shape)
     if axis is None:
         return xp.reshape(x, (-1,)), AxisPlan(shape, None)
-    ax = canonicalize_axis(axis, x.ndim)
+    ax = canonicalize_axis(axis, x.ndim, name=name)
     if ax != x.ndim - 1:
         x = xp.moveaxis(x, ax, -1)
     return x, AxisPlan(shape, ax)

@@ -23,10 +23,12 @@ from softcore._validate import check_bool
 from softcore.axiswise import _dispatch
 from softcore.axiswise._common import (
     HARD_MODES,
+    Names,
     check_common,
     check_log_prob_request,
     check_nonempty,
     finish_index,
+    nm,
     one_hot,
     prepare_scores,
     select,
@@ -61,13 +63,28 @@ def argmax(
     log_prob_eps: float | None = None,
     *,
     bk: Any,
+    names: Names = None,
 ) -> SoftIndex:
     r"""Soft argmax: a SoftIndex ``(..., [n])`` whose leading shape is ``argmax(x, axis, keepdims).shape``.
 
     See the module docstring for the maths per method. ``return_log_probs`` returns
     log-probabilities (``log_prob_eps`` floors them at ``log eps`` and renormalises).
     """
-    return _argext(x, axis, keepdims, softness, mode, method, standardize, ot_kwargs, return_log_probs, log_prob_eps, False, bk=bk)
+    return _argext(
+        x,
+        axis,
+        keepdims,
+        softness,
+        mode,
+        method,
+        standardize,
+        ot_kwargs,
+        return_log_probs,
+        log_prob_eps,
+        False,
+        bk=bk,
+        names=names,
+    )
 
 
 def argmin(
@@ -83,9 +100,24 @@ def argmin(
     log_prob_eps: float | None = None,
     *,
     bk: Any,
+    names: Names = None,
 ) -> SoftIndex:
     r"""Soft argmin ``= argmax(-x)``: SoftIndex ``(..., [n])``, leading shape ``argmin(x, axis, keepdims).shape``."""
-    return _argext(x, axis, keepdims, softness, mode, method, standardize, ot_kwargs, return_log_probs, log_prob_eps, True, bk=bk)
+    return _argext(
+        x,
+        axis,
+        keepdims,
+        softness,
+        mode,
+        method,
+        standardize,
+        ot_kwargs,
+        return_log_probs,
+        log_prob_eps,
+        True,
+        bk=bk,
+        names=names,
+    )
 
 
 def _argext(
@@ -102,13 +134,14 @@ def _argext(
     negate: bool,
     *,
     bk: Any,
+    names: Names = None,
 ) -> SoftIndex:
     xp = bk.xp
     check_common(mode, method, _dispatch.INDEX_METHODS, softness, standardize, ot_kwargs)
-    check_bool("keepdims", keepdims)
+    check_bool(nm(names, "keepdims"), keepdims)
     check_log_prob_request(return_log_probs, log_prob_eps)
     x = ensure_float(x, bk=bk)
-    xl, plan = move_to_last(x, axis, xp=xp)
+    xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
     check_nonempty(xl.shape[-1])
     if negate:
         xl = -xl
@@ -130,6 +163,7 @@ def max(  # noqa: A001
     gated_grad: bool = True,
     *,
     bk: Any,
+    names: Names = None,
     return_index: bool = False,
 ) -> Any:
     r"""Soft maximum ``sum_j argmax(x)_j x_j`` (shape of ``max(x, axis, keepdims)``).
@@ -137,7 +171,21 @@ def max(  # noqa: A001
     ``return_index=True`` returns ``(values, soft_index)``; the index is ``None`` for the value-only
     methods (sorting_network, fast_soft_sort, smooth_sort).
     """
-    return _ext(x, axis, keepdims, softness, mode, method, standardize, ot_kwargs, gated_grad, return_index, False, bk=bk)
+    return _ext(
+        x,
+        axis,
+        keepdims,
+        softness,
+        mode,
+        method,
+        standardize,
+        ot_kwargs,
+        gated_grad,
+        return_index,
+        False,
+        bk=bk,
+        names=names,
+    )
 
 
 def min(  # noqa: A001
@@ -152,10 +200,25 @@ def min(  # noqa: A001
     gated_grad: bool = True,
     *,
     bk: Any,
+    names: Names = None,
     return_index: bool = False,
 ) -> Any:
     r"""Soft minimum ``-max(-x)`` (shape of ``min(x, axis, keepdims)``); ``return_index`` as in :func:`max`."""
-    return _ext(x, axis, keepdims, softness, mode, method, standardize, ot_kwargs, gated_grad, return_index, True, bk=bk)
+    return _ext(
+        x,
+        axis,
+        keepdims,
+        softness,
+        mode,
+        method,
+        standardize,
+        ot_kwargs,
+        gated_grad,
+        return_index,
+        True,
+        bk=bk,
+        names=names,
+    )
 
 
 def _ext(
@@ -172,24 +235,27 @@ def _ext(
     negate: bool,
     *,
     bk: Any,
+    names: Names = None,
 ) -> Any:
     xp = bk.xp
     check_common(mode, method, _dispatch.VALUE_METHODS, softness, standardize, ot_kwargs)
-    check_bool("keepdims", keepdims)
+    check_bool(nm(names, "keepdims"), keepdims)
     check_bool("gated_grad", gated_grad)
-    check_bool("return_index", return_index)
+    check_bool(nm(names, "return_index"), return_index)
     index = None
     if mode == "hard":
-        xl, plan = move_to_last(x, axis, xp=xp)
+        xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
         check_nonempty(xl.shape[-1])
         values = xp.min(xl, axis=-1) if negate else xp.max(xl, axis=-1)
         if return_index:
             pos = xp.argmin(xl, axis=-1) if negate else xp.argmax(xl, axis=-1)
-            index = restore_reduced(one_hot(pos, xl.shape[-1], ensure_float(xl, bk=bk).dtype, xp=xp), plan, keepdims, xp=xp, trailing=1)
+            index = restore_reduced(
+                one_hot(pos, xl.shape[-1], ensure_float(xl, bk=bk).dtype, xp=xp), plan, keepdims, xp=xp, trailing=1
+            )
         values = restore_reduced(values, plan, keepdims, xp=xp)
         return (values, index) if return_index else values
     x = ensure_float(x, bk=bk)
-    xl, plan = move_to_last(x, axis, xp=xp)
+    xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
     check_nonempty(xl.shape[-1])
     if negate:
         xl = -xl

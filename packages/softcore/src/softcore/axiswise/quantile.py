@@ -10,8 +10,10 @@ interpolate their soft-sorted values instead. A vector ``q`` (any shape, works u
 (ValueError otherwise); array ``q`` is clipped.
 
 ``median`` is ``quantile(q=0.5)`` with the ``midpoint`` rule (``jnp.median``) by default; the
-torch wrapper passes ``quantile_method="lower"`` (``torch.median``). ``nearest_ties`` selects the
-tie rule of ``nearest``: ``"down"`` (``jnp.quantile``) or ``"even"`` (``torch.quantile``).
+torch wrapper passes ``quantile_method="lower"`` (``torch.median``). ``convention`` (``"jax"`` or
+``"torch"``) selects the tie rule of ``nearest`` (ties down like ``jnp.quantile``, half to even like
+``torch.quantile``) and the interpolation arithmetic of the hard/value paths (bit-identical to the
+framework's quantile).
 ``percentile(x, p) = quantile(x, p / 100)``. ``mode="hard"`` returns exactly the framework value.
 """
 
@@ -26,13 +28,15 @@ from softcore.axiswise import _dispatch
 from softcore.axiswise._common import (
     HARD_MODES,
     QUANTILE_METHODS,
+    Names,
     as_q,
     check_common,
     check_log_prob_request,
     check_nonempty,
     finish_index,
+    interpolate,
     log_mix,
-    prepare_scores,
+    nm,
     quantile_params,
     select,
 )
@@ -41,13 +45,13 @@ from softcore.axiswise.sort import network_sorted, permutation
 
 __all__ = ["argmedian", "argpercentile", "argquantile", "median", "percentile", "quantile"]
 
-NEAREST_TIES = ("down", "even")
+CONVENTIONS = ("jax", "torch")
 
 
-def _check(quantile_method: str, nearest_ties: str, keepdims: Any) -> None:
-    check_choice("quantile_method", quantile_method, QUANTILE_METHODS)
-    check_choice("nearest_ties", nearest_ties, NEAREST_TIES)
-    check_bool("keepdims", keepdims)
+def _check(quantile_method: str, convention: str, keepdims: Any, names: Names) -> None:
+    check_choice(nm(names, "quantile_method"), quantile_method, QUANTILE_METHODS)
+    check_choice("convention", convention, CONVENTIONS)
+    check_bool(nm(names, "keepdims"), keepdims)
 
 
 def _finish(y: Array, q_shape: tuple[int, ...], plan: AxisPlan, keepdims: bool, *, xp: Any, trailing: int) -> Array:
@@ -64,7 +68,7 @@ def _soft_index(
     mode: str,
     method: str,
     quantile_method: str,
-    nearest_ties: str,
+    convention: str,
     standardize: bool,
     ot_kwargs: Any,
     *,
@@ -74,7 +78,7 @@ def _soft_index(
     """``P_q`` (..., kq, [n]) for flat ``q`` (kq,): mixed rows of the ascending permutation."""
     xp = bk.xp
     n = xl.shape[-1]
-    k, kp1, a, take_next = quantile_params(q, n, quantile_method, nearest_ties, xp=xp)
+    k, kp1, a, take_next = quantile_params(q, n, quantile_method, convention, xp=xp)
     kq = q.shape[0]
     rows = xp.concat([k, kp1]) if take_next else k
     p = permutation(xl, rows, False, softness, mode, method, standardize, ot_kwargs, bk=bk, log=log)
@@ -102,23 +106,34 @@ def argquantile(
     log_prob_eps: float | None = None,
     *,
     bk: Any,
-    nearest_ties: str = "down",
+    names: Names = None,
+    convention: str = "jax",
     q_name: str = "q",
     q_scale: float = 1.0,
 ) -> SoftIndex:
     r"""Soft argquantile: SoftIndex ``q.shape + reduced shape + ([n],)`` mixing order-statistic rows."""
     xp = bk.xp
     check_common(mode, method, _dispatch.INDEX_METHODS, softness, standardize, ot_kwargs)
-    _check(quantile_method, nearest_ties, keepdims)
+    _check(quantile_method, convention, keepdims, names)
     check_log_prob_request(return_log_probs, log_prob_eps)
     x = ensure_float(x, bk=bk)
-    xl, plan = move_to_last(x, axis, xp=xp)
+    xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
     check_nonempty(xl.shape[-1])
     qa = as_q(q, xl, xp=xp, name=q_name, scale=q_scale)
     q_shape = tuple(qa.shape)
     soft_log = return_log_probs and mode not in HARD_MODES
     p = _soft_index(
-        xl, xp.reshape(qa, (-1,)), softness, mode, method, quantile_method, nearest_ties, standardize, ot_kwargs, bk=bk, log=soft_log
+        xl,
+        xp.reshape(qa, (-1,)),
+        softness,
+        mode,
+        method,
+        quantile_method,
+        convention,
+        standardize,
+        ot_kwargs,
+        bk=bk,
+        log=soft_log,
     )
     p = finish_index(p, log=return_log_probs, already_log=soft_log, log_prob_eps=log_prob_eps, xp=xp)
     return _finish(p, q_shape, plan, keepdims, xp=xp, trailing=1)
@@ -138,7 +153,8 @@ def quantile(
     gated_grad: bool = True,
     *,
     bk: Any,
-    nearest_ties: str = "down",
+    names: Names = None,
+    convention: str = "jax",
     return_index: bool = False,
     q_name: str = "q",
     q_scale: float = 1.0,
@@ -147,11 +163,11 @@ def quantile(
     (``None`` for the value methods)."""
     xp = bk.xp
     check_common(mode, method, _dispatch.VALUE_METHODS, softness, standardize, ot_kwargs)
-    _check(quantile_method, nearest_ties, keepdims)
+    _check(quantile_method, convention, keepdims, names)
     check_bool("gated_grad", gated_grad)
-    check_bool("return_index", return_index)
+    check_bool(nm(names, "return_index"), return_index)
     x = ensure_float(x, bk=bk)  # the framework quantiles promote integers too
-    xl, plan = move_to_last(x, axis, xp=xp)
+    xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
     n = xl.shape[-1]
     check_nonempty(n)
     qa = as_q(q, xl, xp=xp, name=q_name, scale=q_scale)
@@ -163,20 +179,18 @@ def quantile(
             ordered = xp.sort(xl, axis=-1, stable=True)
         else:
             ordered = network_sorted(xl, softness, mode, method, standardize, ot_kwargs, bk=bk)
-        k, kp1, a, take_next = quantile_params(qf, n, quantile_method, nearest_ties, xp=xp)
+        k, kp1, a, take_next = quantile_params(qf, n, quantile_method, convention, xp=xp)
         lo = xp.take(ordered, k, axis=-1)  # (..., kq)
-        if not take_next:
-            values = lo
-        elif quantile_method == "midpoint":
-            hi = xp.take(ordered, kp1, axis=-1)
-            values = xp.where(a > 0, (lo + hi) * 0.5, lo)
-        else:
-            hi = xp.take(ordered, kp1, axis=-1)
-            values = lo * (1 - a) + hi * a
+        hi = xp.take(ordered, kp1, axis=-1) if take_next else lo
+        values = interpolate(lo, hi, a, quantile_method, convention, xp=xp)
         if return_index and mode == "hard":
-            index = _soft_index(xl, qf, softness, mode, method, quantile_method, nearest_ties, standardize, ot_kwargs, bk=bk, log=False)
+            index = _soft_index(
+                xl, qf, softness, mode, method, quantile_method, convention, standardize, ot_kwargs, bk=bk, log=False
+            )
     else:
-        p = _soft_index(xl, qf, softness, mode, method, quantile_method, nearest_ties, standardize, ot_kwargs, bk=bk, log=False)
+        p = _soft_index(
+            xl, qf, softness, mode, method, quantile_method, convention, standardize, ot_kwargs, bk=bk, log=False
+        )
         values = select(p if gated_grad else bk.stop_gradient(p), xl, xp=xp)
         index = p if return_index else None
     values = _finish(values, q_shape, plan, keepdims, xp=xp, trailing=0)
@@ -198,11 +212,25 @@ def argmedian(
     log_prob_eps: float | None = None,
     *,
     bk: Any,
+    names: Names = None,
     quantile_method: str = "midpoint",
 ) -> SoftIndex:
     r"""Soft argmedian = ``argquantile(q=0.5, quantile_method="midpoint")`` (torch: ``"lower"``)."""
     return argquantile(
-        x, 0.5, axis, keepdims, softness, mode, method, quantile_method, standardize, ot_kwargs, return_log_probs, log_prob_eps, bk=bk
+        x,
+        0.5,
+        axis,
+        keepdims,
+        softness,
+        mode,
+        method,
+        quantile_method,
+        standardize,
+        ot_kwargs,
+        return_log_probs,
+        log_prob_eps,
+        bk=bk,
+        names=names,
     )
 
 
@@ -218,13 +246,26 @@ def median(
     gated_grad: bool = True,
     *,
     bk: Any,
+    names: Names = None,
     quantile_method: str = "midpoint",
     return_index: bool = False,
 ) -> Any:
     r"""Soft median = ``quantile(q=0.5, quantile_method="midpoint")`` (torch: ``"lower"``)."""
     return quantile(
-        x, 0.5, axis, keepdims, softness, mode, method, quantile_method, standardize, ot_kwargs, gated_grad,
-        bk=bk, return_index=return_index,
+        x,
+        0.5,
+        axis,
+        keepdims,
+        softness,
+        mode,
+        method,
+        quantile_method,
+        standardize,
+        ot_kwargs,
+        gated_grad,
+        bk=bk,
+        return_index=return_index,
+        names=names,
     )
 
 
@@ -243,12 +284,28 @@ def argpercentile(
     log_prob_eps: float | None = None,
     *,
     bk: Any,
-    nearest_ties: str = "down",
+    names: Names = None,
+    convention: str = "jax",
 ) -> SoftIndex:
     r"""Soft argpercentile = ``argquantile(q=p/100)``; Python ``p`` must lie in [0, 100]."""
     return argquantile(
-        x, p, axis, keepdims, softness, mode, method, quantile_method, standardize, ot_kwargs, return_log_probs, log_prob_eps,
-        bk=bk, nearest_ties=nearest_ties, q_name="p", q_scale=100.0,
+        x,
+        p,
+        axis,
+        keepdims,
+        softness,
+        mode,
+        method,
+        quantile_method,
+        standardize,
+        ot_kwargs,
+        return_log_probs,
+        log_prob_eps,
+        bk=bk,
+        convention=convention,
+        q_name="p",
+        q_scale=100.0,
+        names=names,
     )
 
 
@@ -266,11 +323,27 @@ def percentile(
     gated_grad: bool = True,
     *,
     bk: Any,
-    nearest_ties: str = "down",
+    names: Names = None,
+    convention: str = "jax",
     return_index: bool = False,
 ) -> Any:
     r"""Soft percentile = ``quantile(q=p/100)``; Python ``p`` must lie in [0, 100]."""
     return quantile(
-        x, p, axis, keepdims, softness, mode, method, quantile_method, standardize, ot_kwargs, gated_grad,
-        bk=bk, nearest_ties=nearest_ties, return_index=return_index, q_name="p", q_scale=100.0,
+        x,
+        p,
+        axis,
+        keepdims,
+        softness,
+        mode,
+        method,
+        quantile_method,
+        standardize,
+        ot_kwargs,
+        gated_grad,
+        bk=bk,
+        convention=convention,
+        return_index=return_index,
+        q_name="p",
+        q_scale=100.0,
+        names=names,
     )

@@ -19,7 +19,7 @@ from softcore._arrays import ensure_float
 from softcore._typing import Array
 from softcore._validate import check_bool
 from softcore.axiswise import _dispatch
-from softcore.axiswise._common import HARD_MODES, check_common, check_nonempty, prepare_scores
+from softcore.axiswise._common import HARD_MODES, Names, check_common, check_nonempty, nm, prepare_scores
 from softcore.axiswise._plan import move_to_last, restore_positions
 
 __all__ = ["rank"]
@@ -36,18 +36,21 @@ def rank(
     ot_kwargs: dict[str, Any] | None = None,
     *,
     bk: Any,
+    names: Names = None,
 ) -> Array:
     r"""Soft ranks in [1, n], shape of ``x`` (flattened for ``axis=None``)."""
     xp = bk.xp
     check_common(mode, method, _dispatch.VALUE_METHODS, softness, standardize, ot_kwargs)
     check_bool("descending", descending)
     x = ensure_float(x, bk=bk)
-    xl, plan = move_to_last(x, axis, xp=xp)
+    xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
     check_nonempty(xl.shape[-1])
     if mode in HARD_MODES:
         order = xp.argsort(xl, axis=-1, descending=descending, stable=True)
         ranks = xp.astype(xp.argsort(order, axis=-1, stable=True) + 1, xl.dtype)
     else:
         xs, _, _ = prepare_scores(xl, standardize, bk=bk)
-        ranks = _dispatch.rank(method, xs, softness, mode, descending, bk=bk, standardized=standardize, ot_kwargs=ot_kwargs)
+        ranks = _dispatch.rank(
+            method, xs, softness, mode, descending, bk=bk, standardized=standardize, ot_kwargs=ot_kwargs
+        )
     return restore_positions(ranks, plan, xp=xp)

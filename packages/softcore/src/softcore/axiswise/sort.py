@@ -26,12 +26,14 @@ from softcore._validate import check_bool
 from softcore.axiswise import _dispatch
 from softcore.axiswise._common import (
     HARD_MODES,
+    Names,
     check_common,
     check_log_prob_request,
     check_nonempty,
     device,
     finish_index,
     index_dtype,
+    nm,
     one_hot,
     prepare_scores,
     select,
@@ -84,6 +86,7 @@ def argsort(
     log_prob_eps: float | None = None,
     *,
     bk: Any,
+    names: Names = None,
 ) -> SoftIndex:
     r"""Soft argsort: the soft permutation matrix, SoftIndex ``x.shape + ([n],)`` (``(N, [N])`` for ``axis=None``)."""
     xp = bk.xp
@@ -91,7 +94,7 @@ def argsort(
     check_bool("descending", descending)
     check_log_prob_request(return_log_probs, log_prob_eps)
     x = ensure_float(x, bk=bk)
-    xl, plan = move_to_last(x, axis, xp=xp)
+    xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
     n = xl.shape[-1]
     check_nonempty(n)
     soft_log = return_log_probs and mode not in HARD_MODES
@@ -113,6 +116,7 @@ def sort(
     gated_grad: bool = True,
     *,
     bk: Any,
+    names: Names = None,
     return_index: bool = False,
 ) -> Any:
     r"""Soft sort (shape of ``x``; flattened for ``axis=None``).
@@ -125,9 +129,9 @@ def sort(
     check_common(mode, method, _dispatch.VALUE_METHODS, softness, standardize, ot_kwargs)
     check_bool("descending", descending)
     check_bool("gated_grad", gated_grad)
-    check_bool("return_index", return_index)
+    check_bool(nm(names, "return_index"), return_index)
     if mode == "hard":
-        xl, plan = move_to_last(x, axis, xp=xp)
+        xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
         check_nonempty(xl.shape[-1])
         values = restore_positions(xp.sort(xl, axis=-1, descending=descending, stable=True), plan, xp=xp)
         if not return_index:
@@ -136,7 +140,7 @@ def sort(
         index = one_hot(order, xl.shape[-1], ensure_float(xl, bk=bk).dtype, xp=xp)
         return values, restore_positions(index, plan, xp=xp, trailing=1)
     x = ensure_float(x, bk=bk)
-    xl, plan = move_to_last(x, axis, xp=xp)
+    xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
     n = xl.shape[-1]
     check_nonempty(n)
     index = None
@@ -151,14 +155,18 @@ def sort(
         index = restore_positions(p, plan, xp=xp, trailing=1) if return_index else None
     else:
         xs, _, _ = prepare_scores(xl, standardize, bk=bk)
-        values = _dispatch.sorted_values(method, xl, xs, softness, mode, bk=bk, gated_grad=gated_grad, ot_kwargs=ot_kwargs)
+        values = _dispatch.sorted_values(
+            method, xl, xs, softness, mode, bk=bk, gated_grad=gated_grad, ot_kwargs=ot_kwargs
+        )
         if descending:
             values = xp.flip(values, axis=-1)
     values = restore_positions(values, plan, xp=xp)
     return (values, index) if return_index else values
 
 
-def network_sorted(xl: Array, softness: Any, mode: str, method: str, standardize: bool, ot_kwargs: Any, *, bk: Any) -> Array:
+def network_sorted(
+    xl: Array, softness: Any, mode: str, method: str, standardize: bool, ot_kwargs: Any, *, bk: Any
+) -> Array:
     """Ascending values (..., n) from a value method (hard sort for ``_hard``), mapped back to x's scale."""
     xp = bk.xp
     if mode == "_hard":
@@ -166,4 +174,3 @@ def network_sorted(xl: Array, softness: Any, mode: str, method: str, standardize
     xs, mean, std = prepare_scores(xl, standardize, bk=bk)
     values = _dispatch.network_values(method, xs, softness, mode, bk=bk, standardized=standardize, ot_kwargs=ot_kwargs)
     return unsquash_and_destandardize(values, mean, std, bk=bk) if standardize else values
-

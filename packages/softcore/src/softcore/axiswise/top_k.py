@@ -19,6 +19,7 @@ from softcore._validate import check_bool
 from softcore.axiswise import _dispatch
 from softcore.axiswise._common import (
     HARD_MODES,
+    Names,
     check_common,
     check_k,
     check_log_prob_request,
@@ -26,6 +27,7 @@ from softcore.axiswise._common import (
     device,
     finish_index,
     index_dtype,
+    nm,
     one_hot,
     select,
 )
@@ -56,13 +58,14 @@ def _argtop_k(
     log_prob_eps: float | None = None,
     *,
     bk: Any,
+    names: Names = None,
 ) -> SoftIndex:
     r"""SoftIndex of the ``k`` largest elements, ``(..., k, ..., [n])`` (``axis=None`` flattens)."""
     xp = bk.xp
     check_common(mode, method, _dispatch.INDEX_METHODS, softness, standardize, ot_kwargs)
     check_log_prob_request(return_log_probs, log_prob_eps)
     x = ensure_float(x, bk=bk)
-    xl, plan = move_to_last(x, axis, xp=xp)
+    xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
     check_nonempty(xl.shape[-1])
     k = check_k(k, xl.shape[-1])
     soft_log = return_log_probs and mode not in HARD_MODES
@@ -85,6 +88,7 @@ def top_k(
     log_prob_eps: float | None = None,
     *,
     bk: Any,
+    names: Names = None,
 ) -> tuple[Array, SoftIndex | None]:
     r"""Soft top-k: ``(values (..., k, ...), soft_index (..., k, ..., [n]) or None)``."""
     xp = bk.xp
@@ -92,7 +96,7 @@ def top_k(
     check_bool("gated_grad", gated_grad)
     check_log_prob_request(return_log_probs, log_prob_eps)
     if mode == "hard":
-        xl, plan = move_to_last(x, axis, xp=xp)
+        xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
         n = xl.shape[-1]
         check_nonempty(n)
         k = check_k(k, n)
@@ -102,12 +106,14 @@ def top_k(
         p = finish_index(p, log=return_log_probs, already_log=False, log_prob_eps=log_prob_eps, xp=xp)
         return restore_positions(values, plan, xp=xp), restore_positions(p, plan, xp=xp, trailing=1)
     x = ensure_float(x, bk=bk)
-    xl, plan = move_to_last(x, axis, xp=xp)
+    xl, plan = move_to_last(x, axis, xp=xp, name=nm(names, "axis"))
     n = xl.shape[-1]
     check_nonempty(n)
     k = check_k(k, n)
     if method in _dispatch.NETWORK_VALUE_METHODS:
-        values = xp.flip(network_sorted(xl, softness, mode, method, standardize, ot_kwargs, bk=bk)[..., n - k :], axis=-1)
+        values = xp.flip(
+            network_sorted(xl, softness, mode, method, standardize, ot_kwargs, bk=bk)[..., n - k :], axis=-1
+        )
         return restore_positions(values, plan, xp=xp), None
     soft_log = return_log_probs and mode not in HARD_MODES
     p = _top_rows(xl, k, softness, mode, method, standardize, ot_kwargs, bk=bk, log=soft_log)

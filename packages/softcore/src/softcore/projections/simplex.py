@@ -192,5 +192,8 @@ def _depressed_cubic_root(p: Array, q: Array, *, xp: Any) -> Array:
     r = xp.sqrt(ps / 3)
     hyper = -2 * r * xp.sinh(xp.asinh(1.5 * q / (ps * r)) / 3)
     mq = -q
-    cube = xp.sign(mq) * xp.abs(mq) ** (1 / 3)
+    root = xp.abs(mq) ** (1 / 3)
+    # real cube root without xp.sign (array-api-compat's torch sign indexes with a boolean mask,
+    # which torch.func.vmap rejects)
+    cube = xp.where(mq < 0, -root, root)
     return xp.where(big, hyper, cube)

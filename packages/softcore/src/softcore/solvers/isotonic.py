@@ -110,31 +110,26 @@ def _suffix_max(x: Array, *, bk: Any) -> Array:
     return -xp.flip(cumulative_min(-xp.flip(x, axis=-1), bk=bk), axis=-1)
 
 
-class _ScanState(NamedTuple):
-    x: Array  # (..., n) suffix minima over [k, min(k + h - 1, end_k)]
-    h: Array  # () window length covered so far
+def _segment_suffix_min(x: Array, remaining: Array, max_len: Array, *, bk: Any) -> Array:
+    """``out_k = min(x_k, ..., x_{end_k})``: the minimum over the rest of ``k``'s segment.
 
-
-def _segment_min_at_start(x: Array, pos: Array, start_pos: Array, end_pos: Array, max_len: Array, *, bk: Any) -> Array:
-    """Minimum of ``x`` over each position's segment ``[start_k, end_k]``, returned per position.
-
-    Doubling suffix-min scan (window ``h`` -> ``2h``) with a data-dependent number of steps,
-    ``ceil(log2(max_len))``, then a gather at the segment start.
+    ``remaining = end_k - k``. Doubling scan with static shifts ``h = 1, 2, 4, ...``; each step is
+    its own one-iteration ``bk.while_loop`` guarded by ``h < max_len``, so only
+    ``ceil(log2(max_len))`` steps run (torch: one cheap host check per skipped step).
     """
     xp = bk.xp
     n = x.shape[-1]
-    dev = array_api_compat.device(x)
+    h = 1
+    while h < n:
 
-    def body(st: _ScanState) -> _ScanState:
-        reach = pos + st.h  # (n,)
-        idx = xp.broadcast_to(xp.minimum(reach, n - 1), x.shape)
-        shifted = xp.take_along_axis(st.x, idx, axis=-1)
-        ok = reach <= end_pos
-        return _ScanState(xp.where(ok, xp.minimum(st.x, shifted), st.x), st.h * 2)
+        def step(v: Array, h: int = h) -> Array:
+            shifted = xp.concat([v[..., h:], xp.full((*v.shape[:-1], h), float("inf"), dtype=v.dtype,
+                                                     device=array_api_compat.device(v))], axis=-1)
+            return xp.where(remaining >= h, xp.minimum(v, shifted), v)
 
-    init = _ScanState(x, xp.asarray(1, dtype=pos.dtype, device=dev))
-    out = bk.while_loop(lambda st: st.h < max_len, body, init, max_iter=max(n, 1).bit_length(), check_every=1)
-    return xp.take_along_axis(out.x, start_pos, axis=-1)
+        x = bk.while_loop(lambda v, h=h: max_len > h, step, x, max_iter=1, check_every=1)
+        h *= 2
+    return x
 
 
 # ------------------------------------------------------------------------------------------------
@@ -169,22 +164,29 @@ def _derivative(s: Array, w: Array, theta: Array, scale_ref: Array, mode: str, *
 
 
 class _Segments(NamedTuple):
-    seg: Array  # (..., n) segment index of each position
-    counts: Array  # (..., n) length of segment j (0 for unused j)
+    """Contiguous segments, described per position. A segment is identified by its first position
+    (``start_pos``), which therefore also serves as the id for ``bk.segment_sum``."""
+
     start_pos: Array  # (..., n) first position of each position's segment
     end_pos: Array  # (..., n) last position of each position's segment
     length: Array  # (..., n) length of each position's segment
 
 
-def _segments(start: Array, *, bk: Any) -> _Segments:
+def _segments_from_flags(start: Array, *, bk: Any) -> _Segments:
+    """Segments from start flags (used once, for the initial partition)."""
     xp = bk.xp
     n = start.shape[-1]
     seg = xp.cumulative_sum(xp.astype(start, _index_dtype(xp)), axis=-1) - 1
     counts = bk.segment_sum(xp.ones_like(seg), seg, num_segments=n)  # (..., n)
     first = xp.cumulative_sum(counts, axis=-1) - counts  # first position of segment j
-    start_pos = xp.take_along_axis(first, seg, axis=-1)
-    length = xp.take_along_axis(counts, seg, axis=-1)
-    return _Segments(seg, counts, start_pos, start_pos + length - 1, length)
+    both = xp.stack([first, counts], axis=-2)  # (..., 2, n): one gather for both
+    per_pos = xp.take_along_axis(both, xp.broadcast_to(seg[..., None, :], both.shape), axis=-1)
+    start_pos, length = per_pos[..., 0, :], per_pos[..., 1, :]
+    return _Segments(start_pos, start_pos + length - 1, length)
+
+
+def _make_segments(start_pos: Array, end_pos: Array) -> _Segments:
+    return _Segments(start_pos, end_pos, end_pos - start_pos + 1)
 
 
 def _index_dtype(xp: Any) -> Any:
@@ -194,14 +196,14 @@ def _index_dtype(xp: Any) -> Any:
 def _segsum(x: Array, sg: _Segments, *, bk: Any) -> Array:
     """Per-position sum of ``x`` over the position's segment."""
     xp = bk.xp
-    return xp.take_along_axis(bk.segment_sum(x, sg.seg, num_segments=x.shape[-1]), sg.seg, axis=-1)
+    return xp.take_along_axis(bk.segment_sum(x, sg.start_pos, num_segments=x.shape[-1]), sg.start_pos, axis=-1)
 
 
 def _segsum2(a: Array, b: Array, sg: _Segments, *, bk: Any) -> tuple[Array, Array]:
     """Two segment sums in one ``segment_sum`` call, broadcast back to positions."""
     xp = bk.xp
     both = xp.stack([a, b], axis=-2)  # (..., 2, n)
-    ids = xp.broadcast_to(sg.seg[..., None, :], both.shape)
+    ids = xp.broadcast_to(sg.start_pos[..., None, :], both.shape)
     sums = xp.take_along_axis(bk.segment_sum(both, ids, num_segments=a.shape[-1]), ids, axis=-1)
     return sums[..., 0, :], sums[..., 1, :]
 
@@ -330,7 +332,9 @@ def _newton_polish(s: Array, w: Array, theta: Array, sg: _Segments, mode: str, *
 
 
 class _State(NamedTuple):
-    start: Array  # (..., n) bool: a segment starts here
+    start_pos: Array  # (..., n) first position of each position's segment
+    end_pos: Array  # (..., n) last position of each position's segment
+    active: Array  # (..., n) bool: the position's segment was created by the last cut (may split)
     theta: Array  # (..., n) pooled value of each position's segment (of the last round)
     split: Array  # () bool: the last round cut a segment
 
@@ -350,25 +354,32 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
         start0 = xp.concat([first, free], axis=-1)
     else:
         start0 = first
+    sg0 = _segments_from_flags(start0, bk=bk)
 
-    # 2. threshold splitting rounds
+    # 2. threshold splitting rounds: each unfinished segment is cut once, after the largest
+    #    minimiser of G; a segment that is not cut is final and is never looked at again.
     def body(st: _State) -> _State:
-        sg = _segments(st.start, bk=bk)
+        sg = _make_segments(st.start_pos, st.end_pos)
         theta, ref = _pooled(s, w, sg, mode, bk=bk)
         d = _derivative(s, w, theta, ref, mode, xp=xp)
         run = xp.cumulative_sum(d, axis=-1)
         g = run - _at_start(run - d, sg, xp=xp)  # G(k) = sum_{start..k} f'(theta)
-        interior = pos < sg.end_pos
-        gi = xp.where(interior, g, inf)
-        max_len = xp.max(xp.where(sg.counts > 1, sg.counts, xp.zeros_like(sg.counts)))
-        gmin = _segment_min_at_start(gi, pos, sg.start_pos, sg.end_pos, max_len, bk=bk)
-        cut = interior & (gi == gmin) & (gmin <= 0)
-        start = st.start | xp.concat([xp.zeros_like(first), cut[..., :-1]], axis=-1)
-        return _State(start, theta, xp.any(cut))
+        candidate = st.active & (pos < sg.end_pos)  # interior positions of unfinished segments
+        gi = xp.where(candidate, g, inf)
+        max_len = xp.max(xp.where(st.active, sg.length, xp.zeros_like(sg.length)))
+        suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, bk=bk)
+        gmin = _at_start(suffix_min, sg, xp=xp)  # minimum of G over the segment's interior
+        splits = gmin <= 0
+        after = xp.concat([suffix_min[..., 1:], xp.full_like(suffix_min[..., :1], inf)], axis=-1)
+        is_cut = splits & (gi == gmin) & (after > gmin)  # the largest minimiser: one per segment
+        cut_at = _segsum(xp.where(is_cut, pos, xp.zeros_like(pos)), sg, bk=bk)  # broadcast to segment
+        start_pos = xp.where(splits & (pos > cut_at), cut_at + 1, sg.start_pos)
+        end_pos = xp.where(splits & (pos <= cut_at), cut_at, sg.end_pos)
+        return _State(start_pos, end_pos, splits, theta, xp.any(is_cut))
 
-    init = _State(start0, xp.zeros_like(s), xp.asarray(True, device=dev))
+    init = _State(sg0.start_pos, sg0.end_pos, xp.ones_like(start0), xp.zeros_like(s), xp.asarray(True, device=dev))
     out = bk.while_loop(lambda st: st.split, body, init, max_iter=max(n, 1), check_every=1)
-    block_ids = xp.cumulative_sum(xp.astype(out.start, _index_dtype(xp)), axis=-1) - 1
+    block_ids = xp.cumulative_sum(xp.astype(out.start_pos == pos, _index_dtype(xp)), axis=-1) - 1
     return out.theta, block_ids
 
 

@@ -100,4 +100,3 @@ def rank(xs: Array, softness: Any, mode: str, descending: bool, *, bk: Any) -> A
     zeros = xp.zeros_like(xs)
     num, den = sum_row_chunks(chunk, n, (zeros, zeros), bk=bk)
     return num / xp.maximum(den, xp.full_like(den, 1e-10))
-

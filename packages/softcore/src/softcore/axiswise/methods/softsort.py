@@ -15,7 +15,7 @@ Special cases:
 * sorted values (fused): ``v_r = sum_j P_{r, j} x_orig_j``, evaluated in chunks of rows.
 
 Gradients are plain autodiff through ``sort`` (the anchors are not stop-gradiented) and through the
-projection. ``|d|`` is ``d * sign(d)``, whose derivative at ``d = 0`` is 0 in every framework.
+projection. ``|d|`` is taken with derivative 0 at ``d = 0`` in every framework.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ Array = Any
 
 
 def _abs(d: Array, *, xp: Any) -> Array:
-    return d * xp.sign(d)
+    """``|d|`` with derivative 0 at ``d = 0`` in every framework (jax's ``abs'(0)`` is 1, torch's 0)."""
+    return xp.where(d > 0, d, xp.where(d < 0, -d, d * 0))
 
 
 def _rows(xs: Array, anchors: Array, softness: Any, mode: str, *, bk: Any, log: bool = False) -> Array:
@@ -83,4 +84,3 @@ def rank(xs: Array, softness: Any, mode: str, descending: bool, *, bk: Any) -> A
         return xp.sum(q * weights, axis=-1)
 
     return map_row_chunks(chunk, n, xs, bk=bk)
-

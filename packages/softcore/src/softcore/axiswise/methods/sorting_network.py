@@ -25,9 +25,10 @@ initially the identity, ``P[position, element]``) follows the same update row-wi
 ``P @ x_padded`` equals the network values after every layer (up to round-off). In the notation
 ``P <- (1 - mix) P + mix P[partner]``, ``mix = tau`` at both positions of a pair.
 
-Each layer is vectorised by a static reshape ``(..., N) -> (..., N / 2d, 2, d)`` (``lo`` is index 0,
-``hi`` index 1 of the middle axis), so there is no gather and no loop over elements; the layers
-are a static Python loop, and gradients come from ordinary autodiff through it.
+Both rows of a pair therefore get ``tau * (partner row) + (1 - tau) * (own row)``. Each layer is
+vectorised by a static reshape ``(..., N) -> (..., N / 2d, 2, d)`` (``lo`` is index 0, ``hi`` index 1
+of the middle axis; the partner is a flip of that axis), so there is no gather and no loop over
+elements; the layers are a static Python loop, and gradients come from ordinary autodiff through it.
 """
 
 from __future__ import annotations
@@ -83,17 +84,17 @@ def _pad(x: Array, pad_value: Any, *, bk: Any) -> Array:
     return xp.concat([x, pad], axis=-1)  # (..., N)
 
 
-def _pairs(y: Array, d: int, *, xp: Any) -> tuple[Array, Array]:
-    """``(..., N, m) -> lo, hi`` of shape ``(..., N / 2d, d, m)``: rows ``i`` and ``i + d`` of each pair."""
+def _blocks(y: Array, d: int, *, xp: Any) -> Array:
+    """``(..., N, m) -> (..., N / 2d, 2, d, m)``: index 0 / 1 of axis -3 is the lower / upper row of a pair."""
     *batch, size, m = y.shape
-    blocks = xp.reshape(y, (*batch, size // (2 * d), 2, d, m))
-    return blocks[..., 0, :, :], blocks[..., 1, :, :]
+    return xp.reshape(y, (*batch, size // (2 * d), 2, d, m))
 
 
-def _unpairs(lo: Array, hi: Array, *, xp: Any) -> Array:
-    """Inverse of :func:`_pairs`: ``(..., N / 2d, d, m)`` twice -> ``(..., N, m)``."""
-    *batch, n_blocks, d, m = lo.shape
-    return xp.reshape(xp.stack([lo, hi], axis=-3), (*batch, n_blocks * 2 * d, m))
+def _mix(blocks: Array, tau: Array, keep: Array, *, xp: Any) -> Array:
+    """``tau * partner + (1 - tau) * self`` for both rows of every pair; back to ``(..., N, m)``."""
+    *batch, n_blocks, two, d, m = blocks.shape
+    mixed = tau * xp.flip(blocks, axis=-3) + keep * blocks  # (..., N/2d, 2, d, m)
+    return xp.reshape(mixed, (*batch, n_blocks * two * d, m))
 
 
 def _ascending_flags(size: int, phase: int, d: int) -> list[bool]:
@@ -114,19 +115,19 @@ def _network(
         eye = xp.eye(size, dtype=x_padded.dtype, device=device)  # (N, [N])
         perm = xp.broadcast_to(eye, (*x_padded.shape[:-1], size, size))  # (..., N, [N])
     for phase, d in bitonic_layers(size):
-        a, b = _pairs(values, d, xp=xp)  # (..., N/2d, d, 1)
+        blocks = _blocks(values, d, xp=xp)  # (..., N/2d, 2, d, 1)
+        a, b = blocks[..., 0:1, :, :], blocks[..., 1:2, :, :]  # (..., N/2d, 1, d, 1) lower / upper
         sigma = sigmoidal(a - b, softness, mode, bk=bk)  # ~1 where a > b
         flags = _ascending_flags(size, phase, d)
         if all(flags):  # the whole last phase
-            tau = sigma  # weight of the partner row
+            tau = sigma  # weight of the partner row, at both rows of a pair
         else:
-            ascending = xp.reshape(xp.asarray(flags, dtype=xp.bool, device=device), (len(flags), 1, 1))
+            ascending = xp.reshape(xp.asarray(flags, dtype=xp.bool, device=device), (len(flags), 1, 1, 1))
             tau = xp.where(ascending, sigma, 1.0 - sigma)
         keep = 1.0 - tau
-        values = _unpairs(tau * b + keep * a, tau * a + keep * b, xp=xp)
+        values = _mix(blocks, tau, keep, xp=xp)
         if perm is not None:
-            p_lo, p_hi = _pairs(perm, d, xp=xp)  # (..., N/2d, d, [N])
-            perm = _unpairs(tau * p_hi + keep * p_lo, tau * p_lo + keep * p_hi, xp=xp)
+            perm = _mix(_blocks(perm, d, xp=xp), tau, keep, xp=xp)  # (..., N, [N])
     return values[..., 0], perm
 
 

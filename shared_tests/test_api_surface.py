@@ -1,0 +1,110 @@
+"""API surface: every SPEC name exists in both packages with the SPEC signature and defaults."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from harness.cases import TORCH_KWARGS, TORCH_NAMES
+
+# SPEC §1.1-1.6 (softjax naming), written as (parameter, default) lists; `inspect.Parameter.empty`
+# marks required parameters.
+REQ = inspect.Parameter.empty
+S, M = ("softness", 0.1), ("mode", "smooth")
+JAX_SIGNATURES: dict[str, list[tuple[str, object]]] = {
+    "sigmoidal": [("x", REQ), S, M],
+    "softrelu": [("x", REQ), S, M, ("gated", False)],
+    "heaviside": [("x", REQ), S, M],
+    "round": [("x", REQ), S, M, ("neighbor_radius", 5)],
+    "sign": [("x", REQ), S, M],
+    "abs": [("x", REQ), S, M],
+    "relu": [("x", REQ), S, M, ("gated", False)],
+    "clip": [("x", REQ), ("a", REQ), ("b", REQ), S, M, ("gated", False)],
+    **{
+        op: [("x", REQ), ("y", REQ), S, M, ("epsilon", 1e-10)]
+        for op in ("greater", "greater_equal", "less", "less_equal", "equal", "not_equal")
+    },
+    "isclose": [("x", REQ), ("y", REQ), S, ("rtol", 1e-05), ("atol", 1e-08), M, ("epsilon", 1e-10)],
+    "logical_not": [("x", REQ)],
+    "logical_and": [("x", REQ), ("y", REQ), ("use_geometric_mean", False)],
+    "logical_or": [("x", REQ), ("y", REQ), ("use_geometric_mean", False)],
+    "logical_xor": [("x", REQ), ("y", REQ), ("use_geometric_mean", False)],
+    "all": [("x", REQ), ("axis", -1), ("epsilon", 1e-10), ("use_geometric_mean", False)],
+    "any": [("x", REQ), ("axis", -1), ("use_geometric_mean", False)],
+    "where": [("condition", REQ), ("x", REQ), ("y", REQ)],
+    "take_along_axis": [("x", REQ), ("soft_index", REQ), ("axis", -1)],
+    "take": [("x", REQ), ("soft_index", REQ), ("axis", None)],
+    "choose": [("soft_index", REQ), ("choices", REQ)],
+    "dynamic_index_in_dim": [("x", REQ), ("soft_index", REQ), ("axis", 0), ("keepdims", True)],
+    "dynamic_slice_in_dim": [("x", REQ), ("soft_start_index", REQ), ("slice_size", REQ), ("axis", 0)],
+    "dynamic_slice": [("x", REQ), ("soft_start_indices", REQ), ("slice_sizes", REQ)],
+    "sqrt": [("x", REQ)],
+    "arcsin": [("x", REQ)],
+    "arccos": [("x", REQ)],
+    "div": [("x", REQ), ("y", REQ)],
+    "log": [("x", REQ)],
+    "norm": [("x", REQ), ("axis", None), ("keepdims", False)],
+}
+
+# softtorch (SPEC §1.10), where it differs from the renamed softjax signature.
+TORCH_OVERRIDES: dict[str, list[tuple[str, object]]] = {
+    "take_along_dim": [("x", REQ), ("soft_index", REQ), ("dim", None)],
+    "take": [("x", REQ), ("soft_index", REQ), ("dim", None)],
+    "index_select": [("x", REQ), ("soft_index", REQ), ("dim", REQ), ("keepdim", True)],
+    "narrow": [("x", REQ), ("soft_start", REQ), ("length", REQ), ("dim", 0)],
+}
+
+
+def _torch_expected(jax_name: str) -> tuple[str, list[tuple[str, object]]]:
+    name = TORCH_NAMES.get(jax_name, jax_name)
+    if name in TORCH_OVERRIDES:
+        return name, TORCH_OVERRIDES[name]
+    return name, [(TORCH_KWARGS.get(p, p), d) for p, d in JAX_SIGNATURES[jax_name]]
+
+
+def _params(fn) -> list[tuple[str, object]]:
+    return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+@pytest.mark.parametrize("name", sorted(JAX_SIGNATURES))
+def test_softjax_signature(name):
+    import softjax
+
+    assert name in softjax.__all__, f"softjax.{name} is not exported"
+    assert _params(getattr(softjax, name)) == JAX_SIGNATURES[name]
+
+
+@pytest.mark.parametrize("name", sorted(JAX_SIGNATURES))
+def test_softtorch_signature(name):
+    import softtorch
+
+    torch_name, expected = _torch_expected(name)
+    assert torch_name in softtorch.__all__, f"softtorch.{torch_name} is not exported"
+    assert _params(getattr(softtorch, torch_name)) == expected
+
+
+@pytest.mark.parametrize("package", ["softcore", "softjax", "softtorch"])
+def test_all_names_resolve_and_have_docstrings(package):
+    module = __import__(package)
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if callable(obj) and not isinstance(obj, type) and not name.startswith("_"):
+            assert obj.__doc__ and len(obj.__doc__.strip()) > 20, f"{package}.{name} lacks a docstring"
+
+
+def test_versions_in_lockstep():
+    import tomllib
+    from pathlib import Path
+
+    import softcore
+    import softjax
+    import softtorch
+
+    root = Path(__file__).resolve().parents[1] / "packages"
+    versions = {p: tomllib.loads((root / p / "pyproject.toml").read_text())["project"]["version"] for p in ("softcore", "softjax", "softtorch")}
+    assert len(set(versions.values())) == 1, versions
+    assert softcore.__version__ == softjax.__version__ == softtorch.__version__ == versions["softcore"]
+    for wrapper in ("softjax", "softtorch"):
+        deps = tomllib.loads((root / wrapper / "pyproject.toml").read_text())["project"]["dependencies"]
+        assert f"softcore=={versions['softcore']}" in deps
