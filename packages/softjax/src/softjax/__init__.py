@@ -1,19 +1,28 @@
-"""softjax: soft, differentiable drop-in replacements for hard JAX operations."""
+"""softjax: soft, differentiable drop-in replacements for hard JAX operations.
+
+Every function mirrors its ``jax.numpy`` / ``jax.lax`` namesake and adds ``softness`` and
+``mode`` (and ``method`` for axis-wise ops). The maths lives in :mod:`softcore`; this package
+registers JAX's autodiff rules, loops and scatter for it.
+"""
 
 from softcore._typing import SoftBool, SoftIndex
-from softjax.elementwise import abs, clip, heaviside, relu, round, sigmoidal, sign, softrelu  # noqa: A004
+from softjax import comparison, elementwise, indexing, logic, safe_math, straight_through
+from softjax.comparison import *  # noqa: F403
+from softjax.elementwise import *  # noqa: F403
+from softjax.indexing import *  # noqa: F403
+from softjax.logic import *  # noqa: F403
+from softjax.safe_math import *  # noqa: F403
+from softjax.straight_through import *  # noqa: F403
 
 __version__ = "0.2.0"
 
 __all__ = [
     "SoftBool",
     "SoftIndex",
-    "abs",
-    "clip",
-    "heaviside",
-    "relu",
-    "round",
-    "sigmoidal",
-    "sign",
-    "softrelu",
+    *elementwise.__all__,
+    *comparison.__all__,
+    *logic.__all__,
+    *indexing.__all__,
+    *safe_math.__all__,
+    *straight_through.__all__,
 ]

@@ -1,19 +1,28 @@
-"""softtorch: soft, differentiable drop-in replacements for hard PyTorch operations."""
+"""softtorch: soft, differentiable drop-in replacements for hard PyTorch operations.
+
+Every function mirrors its ``torch`` namesake and adds ``softness`` and
+``mode`` (and ``method`` for axis-wise ops). The maths lives in :mod:`softcore`; this package
+registers PyTorch autograd Functions, loops and scatter for it.
+"""
 
 from softcore._typing import SoftBool, SoftIndex
-from softtorch.elementwise import abs, clamp, heaviside, relu, round, sigmoidal, sign, softrelu  # noqa: A004
+from softtorch import comparison, elementwise, indexing, logic, safe_math, straight_through
+from softtorch.comparison import *  # noqa: F403
+from softtorch.elementwise import *  # noqa: F403
+from softtorch.indexing import *  # noqa: F403
+from softtorch.logic import *  # noqa: F403
+from softtorch.safe_math import *  # noqa: F403
+from softtorch.straight_through import *  # noqa: F403
 
 __version__ = "0.2.0"
 
 __all__ = [
     "SoftBool",
     "SoftIndex",
-    "abs",
-    "clamp",
-    "heaviside",
-    "relu",
-    "round",
-    "sigmoidal",
-    "sign",
-    "softrelu",
+    *elementwise.__all__,
+    *comparison.__all__,
+    *logic.__all__,
+    *indexing.__all__,
+    *safe_math.__all__,
+    *straight_through.__all__,
 ]

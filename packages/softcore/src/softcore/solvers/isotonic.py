@@ -164,16 +164,15 @@ def _derivative(s: Array, w: Array, theta: Array, scale_ref: Array, mode: str, *
 
 
 class _Segments(NamedTuple):
-    """Contiguous segments, described per position. A segment is identified by its first position
-    (``start_pos``), which therefore also serves as the id for ``bk.segment_sum``."""
+    """Contiguous segments, described per position; ``seg`` numbers them from the left."""
 
+    seg: Array  # (..., n) segment index of each position
     start_pos: Array  # (..., n) first position of each position's segment
     end_pos: Array  # (..., n) last position of each position's segment
     length: Array  # (..., n) length of each position's segment
 
 
 def _segments_from_flags(start: Array, *, bk: Any) -> _Segments:
-    """Segments from start flags (used once, for the initial partition)."""
     xp = bk.xp
     n = start.shape[-1]
     seg = xp.cumulative_sum(xp.astype(start, _index_dtype(xp)), axis=-1) - 1
@@ -182,11 +181,7 @@ def _segments_from_flags(start: Array, *, bk: Any) -> _Segments:
     both = xp.stack([first, counts], axis=-2)  # (..., 2, n): one gather for both
     per_pos = xp.take_along_axis(both, xp.broadcast_to(seg[..., None, :], both.shape), axis=-1)
     start_pos, length = per_pos[..., 0, :], per_pos[..., 1, :]
-    return _Segments(start_pos, start_pos + length - 1, length)
-
-
-def _make_segments(start_pos: Array, end_pos: Array) -> _Segments:
-    return _Segments(start_pos, end_pos, end_pos - start_pos + 1)
+    return _Segments(seg, start_pos, start_pos + length - 1, length)
 
 
 def _index_dtype(xp: Any) -> Any:
@@ -196,14 +191,14 @@ def _index_dtype(xp: Any) -> Any:
 def _segsum(x: Array, sg: _Segments, *, bk: Any) -> Array:
     """Per-position sum of ``x`` over the position's segment."""
     xp = bk.xp
-    return xp.take_along_axis(bk.segment_sum(x, sg.start_pos, num_segments=x.shape[-1]), sg.start_pos, axis=-1)
+    return xp.take_along_axis(bk.segment_sum(x, sg.seg, num_segments=x.shape[-1]), sg.seg, axis=-1)
 
 
 def _segsum2(a: Array, b: Array, sg: _Segments, *, bk: Any) -> tuple[Array, Array]:
     """Two segment sums in one ``segment_sum`` call, broadcast back to positions."""
     xp = bk.xp
     both = xp.stack([a, b], axis=-2)  # (..., 2, n)
-    ids = xp.broadcast_to(sg.start_pos[..., None, :], both.shape)
+    ids = xp.broadcast_to(sg.seg[..., None, :], both.shape)
     sums = xp.take_along_axis(bk.segment_sum(both, ids, num_segments=a.shape[-1]), ids, axis=-1)
     return sums[..., 0, :], sums[..., 1, :]
 
@@ -332,11 +327,19 @@ def _newton_polish(s: Array, w: Array, theta: Array, sg: _Segments, mode: str, *
 
 
 class _State(NamedTuple):
-    start_pos: Array  # (..., n) first position of each position's segment
-    end_pos: Array  # (..., n) last position of each position's segment
-    active: Array  # (..., n) bool: the position's segment was created by the last cut (may split)
+    start: Array  # (..., n) bool: a segment starts at this position
+    lo: Array  # (..., n) lower bound on the optimal value at each position (from earlier cuts)
+    hi: Array  # (..., n) upper bound
+    active: Array  # (..., n) bool: the position's segment may still be cut
     theta: Array  # (..., n) pooled value of each position's segment (of the last round)
     split: Array  # () bool: the last round cut a segment
+
+
+def _free_cuts(u: Array, *, bk: Any) -> Array:
+    """``cut_k = min(u_0..u_k) >= max(u_{k+1}..u_{n-1})`` for ``k < n - 1`` (as start flags of ``k + 1``)."""
+    xp = bk.xp
+    free = cumulative_min(u, bk=bk)[..., :-1] >= _suffix_max(u, bk=bk)[..., 1:]
+    return xp.concat([xp.zeros_like(free[..., :1]), free], axis=-1)
 
 
 def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Array, Array]:
@@ -345,21 +348,17 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
     dev = array_api_compat.device(s)
     pos = xp.arange(n, device=dev)
     inf = float("inf")
-
-    # 1. free cuts: min(u_1..u_k) >= max(u_{k+1}..u_n)
     u = element_minimiser(s, w, mode, xp=xp)
-    first = xp.ones((*s.shape[:-1], 1), dtype=xp.bool, device=dev)
-    if n > 1:
-        free = cumulative_min(u, bk=bk)[..., :-1] >= _suffix_max(u, bk=bk)[..., 1:]
-        start0 = xp.concat([first, free], axis=-1)
-    else:
-        start0 = first
-    sg0 = _segments_from_flags(start0, bk=bk)
+    first = pos == 0
 
-    # 2. threshold splitting rounds: each unfinished segment is cut once, after the largest
-    #    minimiser of G; a segment that is not cut is final and is never looked at again.
     def body(st: _State) -> _State:
-        sg = _make_segments(st.start_pos, st.end_pos)
+        start = st.start
+        if n > 1:
+            # free cuts with the current bounds: every position's value lies in [lo, hi] and in
+            # [min u, max u] of its block, so clip(u, lo, hi) bounds it too. Segments are ordered
+            # in decreasing value bands, so the global scans equal the per-segment ones.
+            start = start | (st.active & _free_cuts(xp.clip(u, st.lo, st.hi), bk=bk))
+        sg = _segments_from_flags(start, bk=bk)
         theta, ref = _pooled(s, w, sg, mode, bk=bk)
         d = _derivative(s, w, theta, ref, mode, xp=xp)
         run = xp.cumulative_sum(d, axis=-1)
@@ -370,16 +369,18 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
         suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, bk=bk)
         gmin = _at_start(suffix_min, sg, xp=xp)  # minimum of G over the segment's interior
         splits = gmin <= 0
-        after = xp.concat([suffix_min[..., 1:], xp.full_like(suffix_min[..., :1], inf)], axis=-1)
-        is_cut = splits & (gi == gmin) & (after > gmin)  # the largest minimiser: one per segment
-        cut_at = _segsum(xp.where(is_cut, pos, xp.zeros_like(pos)), sg, bk=bk)  # broadcast to segment
-        start_pos = xp.where(splits & (pos > cut_at), cut_at + 1, sg.start_pos)
-        end_pos = xp.where(splits & (pos <= cut_at), cut_at, sg.end_pos)
-        return _State(start_pos, end_pos, splits, theta, xp.any(is_cut))
+        cut = splits & (gi == gmin)  # every minimiser: the multiplier of each is zero
+        # positions up to the largest minimiser have v >= theta, the ones after it v < theta
+        upto = suffix_min == gmin
+        lo = xp.where(splits & upto, xp.maximum(st.lo, theta), st.lo)
+        hi = xp.where(splits & ~upto, xp.minimum(st.hi, theta), st.hi)
+        start = start | xp.concat([xp.zeros_like(cut[..., :1]), cut[..., :-1]], axis=-1)
+        return _State(start, lo, hi, splits, theta, xp.any(cut))
 
-    init = _State(sg0.start_pos, sg0.end_pos, xp.ones_like(start0), xp.zeros_like(s), xp.asarray(True, device=dev))
+    init = _State(first | xp.zeros(s.shape, dtype=xp.bool, device=dev), xp.full_like(s, -inf), xp.full_like(s, inf),
+                  xp.ones(s.shape, dtype=xp.bool, device=dev), xp.zeros_like(s), xp.asarray(True, device=dev))
     out = bk.while_loop(lambda st: st.split, body, init, max_iter=max(n, 1), check_every=1)
-    block_ids = xp.cumulative_sum(xp.astype(out.start_pos == pos, _index_dtype(xp)), axis=-1) - 1
+    block_ids = xp.cumulative_sum(xp.astype(out.start, _index_dtype(xp)), axis=-1) - 1
     return out.theta, block_ids
 
 

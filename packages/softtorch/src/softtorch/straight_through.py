@@ -1,0 +1,77 @@
+"""Straight-through estimation for PyTorch (maths in :mod:`softcore.straight_through`).
+
+``st(fn)`` runs ``fn`` with ``mode="hard"`` for the value and with the requested soft ``mode`` for
+the gradient; outputs may be tensors, tuples or ``torch.return_types``. ``grad_replace(fn)`` does
+the same with a ``forward`` flag. The ``*_st`` functions are ``st`` applied to the soft ops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch.utils._pytree as pytree
+
+from softcore import straight_through as _core
+from softtorch import comparison as _cmp
+from softtorch import elementwise as _ew
+from softtorch._backend import TORCH
+
+__all__ = [
+    "abs_st",
+    "clamp_st",
+    "eq_st",
+    "grad_replace",
+    "greater_equal_st",
+    "greater_st",
+    "heaviside_st",
+    "isclose_st",
+    "less_equal_st",
+    "less_st",
+    "not_equal_st",
+    "relu_st",
+    "round_st",
+    "sign_st",
+    "st",
+]
+
+
+def _tree_combine(leaf: Callable[[Any, Any], Any], forward: Any, backward: Any) -> Any:
+    return pytree.tree_map(leaf, forward, backward, is_leaf=lambda t: t is None)
+
+
+def st(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: hard forward (``mode="hard"``), soft backward (``mode`` as called, default of ``fn``).
+
+    Example::
+
+        @softtorch.st
+        def loss(x, mode="smooth"):
+            return softtorch.relu(x - 1.0, mode=mode).sum()
+    """
+    return _core.make_st(fn, tree_combine=_tree_combine, bk=TORCH)
+
+
+def grad_replace(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: the value of ``fn(..., forward=True)`` with the gradient of ``fn(..., forward=False)``."""
+    return _core.make_grad_replace(fn, tree_combine=_tree_combine, bk=TORCH)
+
+
+def _private_hard_st(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Like :func:`st` but the forward uses the private ``"_hard"`` mode (same random draw)."""
+    return _core.make_st(fn, tree_combine=_tree_combine, bk=TORCH, forward_mode="_hard")
+
+
+abs_st = st(_ew.abs)
+clamp_st = st(_ew.clamp)
+heaviside_st = st(_ew.heaviside)
+relu_st = st(_ew.relu)
+round_st = st(_ew.round)
+sign_st = st(_ew.sign)
+eq_st = st(_cmp.eq)
+greater_st = st(_cmp.greater)
+greater_equal_st = st(_cmp.greater_equal)
+isclose_st = st(_cmp.isclose)
+less_st = st(_cmp.less)
+less_equal_st = st(_cmp.less_equal)
+not_equal_st = st(_cmp.not_equal)
