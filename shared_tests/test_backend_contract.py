@@ -39,7 +39,9 @@ def _backend_and_array(name, values):
     return TORCH, torch.tensor(values, dtype=torch.float64)
 
 
-BACKENDS = ["numpy", "jax", "torch"]
+from conftest import selected_backends  # noqa: E402
+
+BACKENDS = ["numpy", *selected_backends()]
 
 
 @pytest.mark.parametrize("name", BACKENDS)
