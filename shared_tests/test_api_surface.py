@@ -48,12 +48,39 @@ JAX_SIGNATURES: dict[str, list[tuple[str, object]]] = {
     "norm": [("x", REQ), ("axis", None), ("keepdims", False)],
 }
 
+_AX = [("standardize", True), ("ot_kwargs", None)]
+_LOG = [("return_log_probs", False), ("log_prob_eps", None)]
+_Q = [("quantile_method", "linear")]
+JAX_SIGNATURES.update(
+    {
+        "argmax": [("x", REQ), ("axis", None), ("keepdims", False), S, M, ("method", "softsort"), *_AX, *_LOG],
+        "argmin": [("x", REQ), ("axis", None), ("keepdims", False), S, M, ("method", "softsort"), *_AX, *_LOG],
+        "max": [("x", REQ), ("axis", None), ("keepdims", False), S, M, ("method", "softsort"), *_AX, ("gated_grad", True)],
+        "min": [("x", REQ), ("axis", None), ("keepdims", False), S, M, ("method", "softsort"), *_AX, ("gated_grad", True)],
+        "argsort": [("x", REQ), ("axis", None), ("descending", False), S, M, ("method", "neuralsort"), *_AX, *_LOG],
+        "sort": [("x", REQ), ("axis", None), ("descending", False), S, M, ("method", "neuralsort"), *_AX, ("gated_grad", True)],
+        "argquantile": [("x", REQ), ("q", REQ), ("axis", None), ("keepdims", False), S, M, ("method", "neuralsort"), *_Q, *_AX, *_LOG],
+        "quantile": [("x", REQ), ("q", REQ), ("axis", None), ("keepdims", False), S, M, ("method", "neuralsort"), *_Q, *_AX, ("gated_grad", True)],
+        "argmedian": [("x", REQ), ("axis", None), ("keepdims", False), S, M, ("method", "neuralsort"), *_AX, *_LOG],
+        "median": [("x", REQ), ("axis", None), ("keepdims", False), S, M, ("method", "neuralsort"), *_AX, ("gated_grad", True)],
+        "argpercentile": [("x", REQ), ("p", REQ), ("axis", None), ("keepdims", False), S, M, ("method", "neuralsort"), *_Q, *_AX, *_LOG],
+        "percentile": [("x", REQ), ("p", REQ), ("axis", None), ("keepdims", False), S, M, ("method", "neuralsort"), *_Q, *_AX, ("gated_grad", True)],
+        "top_k": [("x", REQ), ("k", REQ), ("axis", -1), S, M, ("method", "neuralsort"), *_AX, ("gated_grad", True), *_LOG],
+        "rank": [("x", REQ), ("axis", None), S, M, ("method", "neuralsort"), ("descending", True), *_AX],
+    }
+)
+
 # softtorch (SPEC §1.10), where it differs from the renamed softjax signature.
 TORCH_OVERRIDES: dict[str, list[tuple[str, object]]] = {
     "take_along_dim": [("x", REQ), ("soft_index", REQ), ("dim", None)],
     "take": [("x", REQ), ("soft_index", REQ), ("dim", None)],
     "index_select": [("x", REQ), ("soft_index", REQ), ("dim", REQ), ("keepdim", True)],
     "narrow": [("x", REQ), ("soft_start", REQ), ("length", REQ), ("dim", 0)],
+    # SPEC §1.10 positional order; log-prob arguments added for parity with softjax (SPEC §0.2)
+    "argsort": [("x", REQ), ("dim", -1), ("descending", False), S, M, ("method", "neuralsort"), *_AX, *_LOG],
+    "sort": [("x", REQ), ("dim", -1), ("descending", False), S, M, ("method", "neuralsort"), *_AX, ("gated_grad", True), ("return_indices", True)],
+    "quantile": [("x", REQ), ("q", REQ), ("dim", None), ("keepdim", False), S, M, ("method", "neuralsort"), ("interpolation", "linear"), *_AX, ("return_argquantile", False), ("gated_grad", True)],
+    "topk": [("x", REQ), ("k", REQ), ("dim", None), S, M, ("method", "neuralsort"), *_AX, ("gated_grad", True), *_LOG],
 }
 
 

@@ -44,11 +44,7 @@ TORCH_NAME = {"equal": "eq", "take_along_axis": "take_along_dim", "dynamic_index
 # framework adapters
 # ------------------------------------------------------------------------------------------------
 def _jitted(f):
-    """Call ``f`` under ``jax.jit`` with every non-array argument static (closed over).
-
-    Compiling one program per call is several times cheaper than eager mode's one compilation per
-    primitive, which keeps this file fast; eager calls are covered by the catalogue tests.
-    """
+    """``f`` run under ``jax.jit``, every non-array argument closed over (static)."""
 
     def call(*args, **kwargs):
         pos = [i for i, a in enumerate(args) if isinstance(a, jax.Array)]
@@ -59,14 +55,19 @@ def _jitted(f):
                 full[i] = a
             return f(*full, **kwargs)
 
-        if os.environ.get("AB_EAGER"):
-            return g(*[args[i] for i in pos])
         return jax.jit(g)(*[args[i] for i in pos])
 
     return call
 
 
-class _JitNamespace:
+class _Jitted:
+    """A softjax module whose functions run under ``jax.jit``.
+
+    One XLA compilation per call is several times cheaper than eager mode's one compilation per
+    primitive and shape, which keeps this file fast. Eager calls are covered by the catalogue
+    tests (and by the direct softjax calls below).
+    """
+
     def __init__(self, module):
         self._module = module
 
@@ -76,7 +77,8 @@ class _JitNamespace:
 
 class _JaxFW:
     name = "jax"
-    cmp, log, idx, safe = (_JitNamespace(m) for m in (jcmp, jlog, jidx, jsafe))
+    cmp, log, idx, safe = _Jitted(jcmp), _Jitted(jlog), _Jitted(jidx), _Jitted(jsafe)
+    jit = staticmethod(jax.jit)
 
     @staticmethod
     def arr(a, dtype=None):
@@ -94,6 +96,23 @@ class _JaxFW:
     def grad(f, x):
         """Gradient of sum(f(x)) with respect to the float64 array x."""
         return np.asarray(jax.jit(jax.grad(lambda v: jnp.sum(f(v))))(jnp.asarray(x)))
+
+    @staticmethod
+    def grads(fs, x):
+        """[grad of sum(f(x)) for f in fs], compiled as one program."""
+        run = jax.jit(lambda v: [jax.grad(lambda u, f=f: jnp.sum(f(u)))(v) for f in fs])
+        return [np.asarray(g) for g in run(jnp.asarray(x))]
+
+    @staticmethod
+    def values_and_grads(fs, x):
+        """[(f(x), grad of sum(f(x))) for f in fs], compiled as one program."""
+
+        def one(f, v):
+            out, vjp = jax.vjp(f, v)
+            return out, vjp(jnp.ones_like(out))[0]
+
+        run = jax.jit(lambda v: [one(f, v) for f in fs])
+        return [(np.asarray(o), np.asarray(g)) for o, g in run(jnp.asarray(x))]
 
 
 class _TorchFW:
@@ -113,10 +132,28 @@ class _TorchFW:
         return str(a.dtype).removeprefix("torch.")
 
     @staticmethod
+    def jit(f):
+        return f
+
+    @staticmethod
     def grad(f, x):
         v = torch.as_tensor(np.asarray(x, dtype=np.float64)).requires_grad_(True)
         (g,) = torch.autograd.grad(f(v).sum(), [v])
         return g.numpy()
+
+    @classmethod
+    def grads(cls, fs, x):
+        return [cls.grad(f, x) for f in fs]
+
+    @staticmethod
+    def values_and_grads(fs, x):
+        out = []
+        for f in fs:
+            v = torch.as_tensor(np.asarray(x, dtype=np.float64)).requires_grad_(True)
+            y = f(v)
+            (g,) = torch.autograd.grad(y, [v], torch.ones_like(y))
+            out.append((y.detach().numpy(), g.numpy()))
+        return out
 
 
 FWS = [pytest.param(_JaxFW, id="jax"), pytest.param(_TorchFW, id="torch")]
@@ -285,35 +322,39 @@ def _probs(rng, shape):
 # ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("fw", FWS)
 @pytest.mark.parametrize("mode", SOFT_MODES)
-@pytest.mark.parametrize("name", COMPARISONS)
-def test_comparison_matches_oracle(fw, name, mode):
+def test_comparison_matches_oracle(fw, mode):
     x, y = _pairs()
-    op = _op(fw, "cmp", name)
+    ops = [_op(fw, "cmp", name) for name in COMPARISONS]
     # The hyperbolic Cardano root of _c2_pnorm is ill-conditioned for |u| < 1e-4 (about 7e-13 absolute
     # error against a 40-digit mpmath root, in softcore and in this oracle alike): looser tolerance there.
     tol = {"rtol": 1e-10, "atol": 1e-11} if mode == "_c2_pnorm" else {}
-    for s in (0.05, 0.7, 3.0):
-        close(fw.np(op(fw.arr(x), fw.arr(y), s, mode=mode)), np_comparison(name, x, y, s, mode), **tol)
-    # Python scalar y, explicit epsilon (and rtol/atol for isclose)
-    extra = {"rtol": 0.1, "atol": 0.05} if name == "isclose" else {}
-    got = fw.np(op(fw.arr(x), 0.25, 0.3, mode=mode, epsilon=1e-3, **extra))
-    close(got, np_comparison(name, x, 0.25, 0.3, mode, eps=1e-3, **extra), **tol)
+    run = fw.jit(lambda xa, ya, s: [op(xa, ya, s, mode=mode) for op in ops])
+    for s in (0.05, 0.7, 3.0):  # softness as a 0-d array (traced under jit)
+        for name, out in zip(COMPARISONS, run(fw.arr(x), fw.arr(y), fw.arr(s)), strict=True):
+            close(fw.np(out), np_comparison(name, x, y, s, mode), **tol)
+    # Python scalars for y and softness, explicit epsilon (and rtol/atol for isclose)
+    extra = {"rtol": 0.1, "atol": 0.05}
+    run = fw.jit(
+        lambda xa: [op(xa, 0.25, 0.3, mode=mode, epsilon=1e-3, **(extra if op is ops[-1] else {})) for op in ops]
+    )
+    for name, out in zip(COMPARISONS, run(fw.arr(x)), strict=True):
+        kw = extra if name == "isclose" else {}
+        close(fw.np(out), np_comparison(name, x, 0.25, 0.3, mode, eps=1e-3, **kw), **tol)
 
 
 @pytest.mark.parametrize("fw", FWS)
 @pytest.mark.parametrize("mode", SOFT_MODES)
-@pytest.mark.parametrize("name", COMPARISONS)
-def test_comparison_gradient_matches_oracle_derivative(fw, name, mode):
+def test_comparison_gradient_matches_oracle_derivative(fw, mode):
     """d/dx sum(op(x, y)) against central differences of the NumPy oracle (float64)."""
     x, y = _pairs(1)
-    x = x + 0.013  # off the exact tie: the piecewise kinks are measure-zero but a tie sits on one for c0
     s = 0.7
-    op = _op(fw, "cmp", name)
-    g = fw.grad(lambda v: op(v, fw.arr(y), s, mode=mode), x)
+    ya = fw.arr(y)
+    fs = [lambda v, op=op: op(v, ya, s, mode=mode) for op in (_op(fw, "cmp", name) for name in COMPARISONS)]
     h = 1e-6
-    fd = (np_comparison(name, x + h, y, s, mode) - np_comparison(name, x - h, y, s, mode)) / (2 * h)
-    assert np.all(np.isfinite(g))
-    close(g, fd, rtol=1e-6, atol=1e-7)
+    for name, g in zip(COMPARISONS, fw.grads(fs, x), strict=True):
+        fd = (np_comparison(name, x + h, y, s, mode) - np_comparison(name, x - h, y, s, mode)) / (2 * h)
+        assert np.all(np.isfinite(g))
+        close(g, fd, rtol=1e-6, atol=1e-7)
 
 
 def _hard_reference(fw, name, x, y):
@@ -369,10 +410,11 @@ def test_comparison_keeps_dtype(fw, dtype):
     """Half precisions are kept (float32 for every mode: generic catalogue tests)."""
     x, y = _pairs(3)
     dt = getattr(jnp if fw is _JaxFW else torch, dtype)
-    for name in COMPARISONS:
-        for mode in ("hard", "smooth", "c1", "_c2_pnorm"):
-            out = _op(fw, "cmp", name)(fw.arr(x, dt), fw.arr(y, dt), mode=mode)
-            assert fw.dtype(out) == dtype, mode
+    modes = ("hard", "smooth", "c1")
+    run = fw.jit(lambda xa, ya: [_op(fw, "cmp", n)(xa, ya, mode=m) for n in COMPARISONS for m in modes])
+    outs = run(fw.arr(x, dt), fw.arr(y, dt))
+    assert [fw.dtype(o) for o in outs] == [dtype] * len(outs)
+    assert all(np.all(np.isfinite(fw.np(o.float() if fw is _TorchFW else o.astype(jnp.float32)))) for o in outs)
 
 
 @pytest.mark.parametrize("fw", FWS)
@@ -382,29 +424,37 @@ def test_comparison_limits(fw):
     ``equal``/``not_equal`` at an exact tie are ``2 sigma(eps / s)`` and ``2 sigma(-eps / s) - 1``:
     about 1 and 0 while softness >> epsilon (the SPEC formula tends to 2 and -1 once softness << epsilon).
     """
-    x = fw.arr(np.array([1.0, 2.0, 3.0]))
-    y = fw.arr(np.array([1.0, 1.0, 4.0]))
-    for mode in SOFT_MODES:
-        close(fw.np(fw.cmp.greater(x, y, 1e-12, mode=mode)), [0.0, 1.0, 0.0], atol=1e-6)
-        close(fw.np(fw.cmp.greater_equal(x, y, 1e-12, mode=mode)), [1.0, 1.0, 0.0], atol=1e-6)
-        close(fw.np(fw.cmp.less(x, y, 1e-12, mode=mode)), [0.0, 0.0, 1.0], atol=1e-6)
-        close(fw.np(fw.cmp.less_equal(x, y, 1e-12, mode=mode)), [1.0, 0.0, 1.0], atol=1e-6)
-        close(fw.np(_op(fw, "cmp", "equal")(x, y, 1e-6, mode=mode)), [1.0, 0.0, 0.0], atol=1e-3)
-        close(fw.np(fw.cmp.not_equal(x, y, 1e-6, mode=mode)), [0.0, 1.0, 1.0], atol=1e-3)
+    m = fw.cmp if fw is _TorchFW else jcmp  # (jax: the whole loop is one jitted program)
+    eq = m.equal if fw is _JaxFW else m.eq
+    expected = [
+        (m.greater, 1e-12, [0.0, 1.0, 0.0], 1e-6),
+        (m.greater_equal, 1e-12, [1.0, 1.0, 0.0], 1e-6),
+        (m.less, 1e-12, [0.0, 0.0, 1.0], 1e-6),
+        (m.less_equal, 1e-12, [1.0, 0.0, 1.0], 1e-6),
+        (eq, 1e-6, [1.0, 0.0, 0.0], 1e-3),
+        (m.not_equal, 1e-6, [0.0, 1.0, 1.0], 1e-3),
         # isclose at a tie is 2 sigma((atol + rtol |y|) / s): about 1 only while softness >> atol + rtol |y|
-        close(fw.np(fw.cmp.isclose(x, y, 1e-3, mode=mode)), [1.0, 0.0, 0.0], atol=2e-2)
+        (m.isclose, 1e-3, [1.0, 0.0, 0.0], 2e-2),
+    ]
+    run = fw.jit(lambda x, y: [op(x, y, s, mode=mode) for mode in SOFT_MODES for op, s, _, _ in expected])
+    outs = iter(run(fw.arr(np.array([1.0, 2.0, 3.0])), fw.arr(np.array([1.0, 1.0, 4.0]))))
+    for mode in SOFT_MODES:
+        for op, _, want, atol in expected:
+            got = fw.np(next(outs))
+            assert np.allclose(got, want, rtol=0, atol=atol), (mode, op.__name__, got)
 
 
 @pytest.mark.parametrize("fw", FWS)
-@pytest.mark.parametrize("name", COMPARISONS)
-def test_comparison_extremes_have_finite_gradients(fw, name):
+@pytest.mark.parametrize("mode", SOFT_MODES)
+def test_comparison_extremes_have_finite_gradients(fw, mode):
     x = np.array([0.0, 1e-30, -1e30, 1e30, 5.0, -3.0])
     y = np.array([0.0, 0.0, 1e30, -1e30, 5.0 + 1e-12, 7.0])
-    op = _op(fw, "cmp", name)
     s = fw.arr(np.array([[1e-4], [1.0], [1e4]]))  # an array softness broadcasts: (3, 1) x (6,) -> (3, 6)
-    for mode in SOFT_MODES:
-        assert np.all(np.isfinite(fw.np(op(fw.arr(x), fw.arr(y), s, mode=mode))))
-        assert np.all(np.isfinite(fw.grad(lambda v: op(v, fw.arr(y), s, mode=mode), x))), mode  # noqa: B023
+    ya = fw.arr(y)
+    fs = [lambda v, op=op: op(v, ya, s, mode=mode) for op in (_op(fw, "cmp", name) for name in COMPARISONS)]
+    for name, (out, g) in zip(COMPARISONS, fw.values_and_grads(fs, x), strict=True):
+        assert out.shape == (3, 6) and np.all(np.isfinite(out)), name
+        assert np.all(np.isfinite(g)), name
 
 
 # ------------------------------------------------------------------------------------------------

@@ -48,11 +48,19 @@ def _check_nonnegative(name: str, value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a non-negative number or an array, got {value!r}.")
     if isinstance(value, numbers.Real):
-        if not 0 <= value < float("inf"):  # also rejects NaN
+        if not 0.0 <= float(value) < float("inf"):  # also rejects NaN
             raise ValueError(f"{name} must be a finite non-negative number, got {value!r}.")
     elif not hasattr(value, "shape"):
         raise TypeError(f"{name} must be a non-negative number or an array, got {value!r}.")
     return value
+
+
+def _device(x: Array) -> Any:
+    """The device of ``x``; torch tensors are asked directly (``array_api_compat.device`` goes through an
+    ``lru_cache`` that torch.compile's Dynamo refuses to trace without a warning)."""
+    if type(x).__module__.startswith("torch"):
+        return x.device
+    return array_api_compat.device(x)
 
 
 def _operands(x: Array, y: Any, mode: str, epsilon: Any, *, bk: Any) -> tuple[Array, Array, Array]:
@@ -63,7 +71,7 @@ def _operands(x: Array, y: Any, mode: str, epsilon: Any, *, bk: Any) -> tuple[Ar
     x = ensure_float(x, bk=bk)
     if isinstance(y, numbers.Number) and not isinstance(y, bool):
         # A Python scalar takes the dtype of x (weak typing, as in jnp and torch).
-        y = xp.asarray(y, dtype=x.dtype, device=array_api_compat.device(x))
+        y = xp.asarray(y, dtype=x.dtype, device=_device(x))
     else:
         y = ensure_float(y, bk=bk)
     return x, y, x - y

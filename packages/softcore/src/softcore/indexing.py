@@ -37,11 +37,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import array_api_compat
-
 from softcore._arrays import ensure_float
 from softcore._typing import Array, SoftBool, SoftIndex
 from softcore._validate import canonicalize_axis, check_bool, check_int
+from softcore.comparison import _device
 
 __all__ = [
     "choose",
@@ -70,6 +69,16 @@ def _check_broadcastable(a: tuple[int, ...], b: tuple[int, ...], what: str) -> N
     for da, db in zip(reversed(a), reversed(b), strict=False):
         if da != db and da != 1 and db != 1:
             raise ValueError(f"{what}: shapes {tuple(a)} and {tuple(b)} do not broadcast.")
+
+
+def _moveaxis(x: Array, source: int, destination: int, *, xp: Any) -> Array:
+    """``moveaxis`` through ``permute_dims`` (torch.func.vmap has no batching rule for ``aten::moveaxis``)."""
+    source, destination = source % x.ndim, destination % x.ndim
+    if source == destination:
+        return x
+    order = [i for i in range(x.ndim) if i != source]
+    order.insert(destination, source)
+    return xp.permute_dims(x, tuple(order))
 
 
 def _contract(x: Array, p: Array, *, xp: Any) -> Array:
@@ -126,10 +135,10 @@ def take_along_axis(x: Array, soft_index: SoftIndex, axis: int | None = -1, *, b
             f"{n_idx} has {p.shape[-1]} probabilities on its last axis but x has {n} entries along "
             f"{_nm(names, 'axis')}={axis}."
         )
-    xm = xp.moveaxis(x, axis, -1)  # (..., n)
-    pm = xp.moveaxis(p, axis, -2)  # (..., k, [n])
+    xm = _moveaxis(x, axis, -1, xp=xp)  # (..., n)
+    pm = _moveaxis(p, axis, -2, xp=xp)  # (..., k, [n])
     _check_broadcastable(tuple(xm.shape[:-1]), tuple(pm.shape[:-2]), f"x and {n_idx} outside the axis")
-    return xp.moveaxis(_contract(xm, pm, xp=xp), -1, axis)
+    return _moveaxis(_contract(xm, pm, xp=xp), -1, axis, xp=xp)
 
 
 def take(x: Array, soft_index: SoftIndex, axis: int | None = None, *, bk: Any, names: Names = None) -> Array:
@@ -156,8 +165,8 @@ def take(x: Array, soft_index: SoftIndex, axis: int | None = None, *, bk: Any, n
         raise ValueError(
             f"{n_idx} has {p.shape[-1]} probabilities on its last axis but x has {n} entries along the taken axis."
         )
-    xm = xp.moveaxis(x, axis, -1)  # (..., n)
-    return xp.moveaxis(_contract(xm, p, xp=xp), -1, axis)  # (..., k) -> (..., k, ...)
+    xm = _moveaxis(x, axis, -1, xp=xp)  # (..., n)
+    return _moveaxis(_contract(xm, p, xp=xp), -1, axis, xp=xp)  # (..., k) -> (..., k, ...)
 
 
 def choose(soft_index: SoftIndex, choices: Array, *, bk: Any, names: Names = None) -> Array:
@@ -182,7 +191,7 @@ def choose(soft_index: SoftIndex, choices: Array, *, bk: Any, names: Names = Non
             f"{n_idx} has {p.shape[-1]} probabilities on its last axis but there are {c.shape[0]} choices."
         )
     _check_broadcastable(tuple(p.shape[:-1]), tuple(c.shape[1:]), f"{n_idx} and choices")
-    cm = xp.moveaxis(c, 0, -1)  # (..., n)
+    cm = _moveaxis(c, 0, -1, xp=xp)  # (..., n)
     return xp.sum(cm * p, axis=-1)
 
 
@@ -210,14 +219,14 @@ def dynamic_index_in_dim(
     p = ensure_float(soft_index, bk=bk)
     axis = canonicalize_axis(axis, x.ndim, name=n_axis)
     _check_soft_position(p, x.shape[axis], n_idx, f"{n_axis}={axis}")
-    out = xp.sum(xp.moveaxis(x, axis, -1) * p, axis=-1)  # (..., ...)
+    out = xp.sum(_moveaxis(x, axis, -1, xp=xp) * p, axis=-1)  # (..., ...)
     return xp.expand_dims(out, axis=axis) if keepdims else out
 
 
 def _circulant(p: Array, size: int, *, xp: Any) -> Array:
     """``Q[t, i] = p[(i - t) mod n]`` (size, n), gathered with a static index table."""
     n = p.shape[0]
-    dev = array_api_compat.device(p)
+    dev = _device(p)
     i = xp.arange(n, device=dev)
     t = xp.arange(size, device=dev)
     table = (i[None, :] - t[:, None] + n) % n  # (size, n), non-negative
@@ -254,8 +263,8 @@ def dynamic_slice_in_dim(
     if not 0 < slice_size <= n:
         raise ValueError(f"{n_size} must satisfy 0 < {n_size} <= {n} (the size of {n_axis}={axis}), got {slice_size}.")
     q = _circulant(p, slice_size, xp=xp)  # (size, [n])
-    xm = xp.moveaxis(x, axis, -1)  # (..., n)
-    return xp.moveaxis(_contract(xm, q, xp=xp), -1, axis)  # (..., size) -> (..., size, ...)
+    xm = _moveaxis(x, axis, -1, xp=xp)  # (..., n)
+    return _moveaxis(_contract(xm, q, xp=xp), -1, axis, xp=xp)  # (..., size) -> (..., size, ...)
 
 
 def dynamic_slice(
@@ -275,7 +284,10 @@ def dynamic_slice(
         raise TypeError(f"{n_idx} must be a sequence of arrays, got {type(soft_start_indices).__name__}.")
     if not isinstance(slice_sizes, Sequence) or isinstance(slice_sizes, (str, bytes)):
         raise TypeError(f"{n_sizes} must be a sequence of ints, got {type(slice_sizes).__name__}.")
-    starts = [soft_start_indices[i] for i in range(len(soft_start_indices))]
+    if hasattr(soft_start_indices, "shape"):  # a (ndim, n) array: one row per axis
+        starts = [soft_start_indices[i, ...] for i in range(soft_start_indices.shape[0])]
+    else:
+        starts = list(soft_start_indices)
     if len(starts) != x.ndim:
         raise ValueError(f"{n_idx} must hold one SoftIndex per axis of x ({x.ndim}), got {len(starts)}.")
     if len(slice_sizes) != x.ndim:

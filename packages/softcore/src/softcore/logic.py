@@ -23,12 +23,10 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-import array_api_compat
-
 from softcore._arrays import ensure_float
 from softcore._typing import Array, SoftBool
 from softcore._validate import canonicalize_axis, check_bool
-from softcore.comparison import _check_nonnegative
+from softcore.comparison import _check_nonnegative, _device
 
 __all__ = ["all", "any", "logical_and", "logical_not", "logical_or", "logical_xor"]
 
@@ -78,7 +76,7 @@ def _floats(x: Array, y: Any, *, bk: Any) -> tuple[Array, Array]:
     """Floating operands; a Python scalar ``y`` takes the dtype of ``x``, arrays promote natively."""
     x = ensure_float(x, bk=bk)
     if isinstance(y, numbers.Number) and not isinstance(y, bool):
-        return x, bk.xp.asarray(y, dtype=x.dtype, device=array_api_compat.device(x))
+        return x, bk.xp.asarray(y, dtype=x.dtype, device=_device(x))
     return x, ensure_float(y, bk=bk)
 
 

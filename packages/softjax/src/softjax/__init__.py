@@ -6,7 +6,8 @@ registers JAX's autodiff rules, loops and scatter for it.
 """
 
 from softcore._typing import SoftBool, SoftIndex
-from softjax import comparison, elementwise, indexing, logic, safe_math, straight_through
+from softjax import axiswise, comparison, elementwise, indexing, logic, random, safe_math, straight_through
+from softjax.axiswise import *  # noqa: F403
 from softjax.comparison import *  # noqa: F403
 from softjax.elementwise import *  # noqa: F403
 from softjax.indexing import *  # noqa: F403
@@ -24,5 +25,7 @@ __all__ = [
     *logic.__all__,
     *indexing.__all__,
     *safe_math.__all__,
+    *axiswise.__all__,
     *straight_through.__all__,
+    "random",
 ]

@@ -13,11 +13,26 @@ from typing import Any
 import jax
 
 from softcore import straight_through as _core
+from softjax import axiswise as _ax
 from softjax import comparison as _cmp
 from softjax import elementwise as _ew
 from softjax._backend import JAX
 
 __all__ = [
+    "argmax_st",
+    "argmedian_st",
+    "argmin_st",
+    "argpercentile_st",
+    "argquantile_st",
+    "argsort_st",
+    "max_st",
+    "median_st",
+    "min_st",
+    "percentile_st",
+    "quantile_st",
+    "rank_st",
+    "sort_st",
+    "top_k_st",
     "abs_st",
     "clip_st",
     "equal_st",
@@ -75,3 +90,17 @@ isclose_st = st(_cmp.isclose)
 less_st = st(_cmp.less)
 less_equal_st = st(_cmp.less_equal)
 not_equal_st = st(_cmp.not_equal)
+argmax_st = st(_ax.argmax)
+argmedian_st = st(_ax.argmedian)
+argmin_st = st(_ax.argmin)
+argpercentile_st = st(_ax.argpercentile)
+argquantile_st = st(_ax.argquantile)
+argsort_st = st(_ax.argsort)
+max_st = st(_ax.max)
+median_st = st(_ax.median)
+min_st = st(_ax.min)
+percentile_st = st(_ax.percentile)
+quantile_st = st(_ax.quantile)
+rank_st = st(_ax.rank)
+sort_st = st(_ax.sort)
+top_k_st = st(_ax.top_k)

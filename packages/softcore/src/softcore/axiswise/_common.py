@@ -51,11 +51,25 @@ def nm(names: Names, key: str) -> str:
 
 
 def device(x: Array) -> Any:
+    """The device of ``x``. torch tensors are asked directly: ``array_api_compat.device`` goes through
+    an ``lru_cache`` that torch.compile (Dynamo) warns about."""
+    if type(x).__module__.startswith("torch"):
+        return x.device
     return array_api_compat.device(x)
 
 
+_INDEX_DTYPES: dict[int, Any] = {}
+
+
 def index_dtype(xp: Any, x: Array) -> Any:
-    return xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(x))["indexing"]
+    """The namespace's default index dtype (int64 in torch, int32/int64 in JAX by x64 setting)."""
+    key = id(xp)
+    if key not in _INDEX_DTYPES:
+        _INDEX_DTYPES[key] = xp.__array_namespace_info__().default_dtypes(device=None)["indexing"]
+    dt = _INDEX_DTYPES[key]
+    if getattr(xp, "__name__", "").startswith("jax"):  # follows the x64 flag, which may change
+        return xp.__array_namespace_info__().default_dtypes(device=None)["indexing"]
+    return dt
 
 
 def check_common(
@@ -105,7 +119,7 @@ def prepare_scores(x: Array, standardize: bool, *, bk: Any) -> tuple[Array, Arra
 
 def one_hot(idx: Array, n: int, dtype: Any, *, xp: Any) -> Array:
     """``idx`` (...) int -> (..., n) floating one-hot."""
-    positions = xp.arange(n, dtype=idx.dtype, device=array_api_compat.device(idx))
+    positions = xp.arange(n, dtype=idx.dtype, device=device(idx))
     return xp.astype(idx[..., None] == positions, dtype)
 
 
@@ -168,7 +182,7 @@ def as_q(q: Any, like: Array, *, xp: Any, name: str = "q", scale: float = 1.0) -
     if isinstance(q, numbers.Real):
         if not 0 <= q <= scale:
             raise ValueError(f"{name} must be in [0, {scale:g}], got {q!r}.")
-        return xp.asarray(q / scale, dtype=like.dtype, device=array_api_compat.device(like))
+        return xp.asarray(q / scale, dtype=like.dtype, device=device(like))
     if isinstance(q, (list, tuple)):
         flat = _flatten(q)
         for v in flat:
@@ -176,7 +190,7 @@ def as_q(q: Any, like: Array, *, xp: Any, name: str = "q", scale: float = 1.0) -
                 raise TypeError(f"{name} must contain numbers, got {v!r}.")
             if not 0 <= v <= scale:
                 raise ValueError(f"{name} must be in [0, {scale:g}], got {v!r}.")
-        arr = xp.asarray(q, dtype=like.dtype, device=array_api_compat.device(like))
+        arr = xp.asarray(q, dtype=like.dtype, device=device(like))
         return arr / scale if scale != 1.0 else arr
     if isinstance(q, (str, bytes)) or q is None:
         raise TypeError(f"{name} must be a number or an array, got {q!r}.")
@@ -218,7 +232,7 @@ def quantile_params(q: Array, n: int, method: str, convention: str, *, xp: Any) 
         kf = lo
         a = xp.where(frac > 0, xp.full_like(p, 0.5), xp.zeros_like(p))
     kf = xp.clip(kf, 0, n - 1)
-    idt = xp.__array_namespace_info__().default_dtypes(device=array_api_compat.device(q))["indexing"]
+    idt = index_dtype(xp, q)
     k = xp.astype(kf, idt)
     kp1 = xp.minimum(k + 1, xp.full_like(k, n - 1))
     return k, kp1, a, take_next
@@ -243,7 +257,7 @@ def map_row_chunks(fn: Callable[[Array], Array], n_rows: int, like: Array, *, bk
     the backend has it), so forward and backward hold O(batch * n_rows * chunk) intermediates.
     """
     xp = bk.xp
-    dev = array_api_compat.device(like)
+    dev = device(like)
     dt = index_dtype(xp, like)
     if n_rows <= chunk:
         return fn(xp.arange(n_rows, dtype=dt, device=dev))
@@ -276,7 +290,7 @@ def sum_row_chunks(
     """
     xp = bk.xp
     like = init[0]
-    dev = array_api_compat.device(like)
+    dev = device(like)
     dt = index_dtype(xp, like)
     if n_rows <= chunk:
         return fn(xp.arange(n_rows, dtype=dt, device=dev), None)

@@ -19,10 +19,12 @@ of ``xs``; the caller unsquashes). Wiring a method is one entry of ``_REGISTRY``
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from softcore._typing import Array
+from softcore.axiswise._common import device, select, to_log
+from softcore.axiswise.methods import neuralsort, softsort
+from softcore.axiswise.methods import sorting_network as _sn
 
 __all__ = [
     "INDEX_METHODS",
@@ -44,76 +46,60 @@ VALUE_METHODS = (*INDEX_METHODS, "fast_soft_sort", "smooth_sort")
 NETWORK_VALUE_METHODS = ("sorting_network", "fast_soft_sort", "smooth_sort")
 
 
-def _softsort() -> Any:
-    from softcore.axiswise.methods import softsort
+class _SortingNetwork:
+    """Adapter of :mod:`softcore.axiswise.methods.sorting_network` to the method protocol.
 
-    return softsort
+    The network pads with ``1.0`` (squashed scores lie in (0, 1)) or ``max(x) + 1`` (raw scores).
+    """
 
+    uses_pad = True
 
-def _neuralsort() -> Any:
-    from softcore.axiswise.methods import neuralsort
+    @staticmethod
+    def _pad(standardized: bool) -> float | None:
+        return 1.0 if standardized else None
 
-    return neuralsort
-
-
-def _sorting_network() -> Any:
-    from softcore.axiswise.methods import sorting_network as sn
-
-    def pad(standardized: bool) -> float | None:
-        return 1.0 if standardized else None  # squashed scores lie in (0, 1); raw: max(x) + 1
-
+    @staticmethod
     def permutation_rows(
         xs: Array, rows: Array, softness: Any, mode: str, *, bk: Any, return_log_probs: bool = False, standardized: bool
     ) -> Array:
-        p = sn.sorting_network_permutation(xs, softness, mode, pad(standardized), bk=bk)  # (..., n, [n])
-        p = bk.xp.take(p, rows, axis=-2)
-        return _log(p, bk) if return_log_probs else p
+        pad = _SortingNetwork._pad(standardized)
+        p = bk.xp.take(_sn.sorting_network_permutation(xs, softness, mode, pad, bk=bk), rows, axis=-2)  # (..., m, [n])
+        return to_log(p, xp=bk.xp) if return_log_probs else p
 
+    @staticmethod
     def rank(xs: Array, softness: Any, mode: str, descending: bool, *, bk: Any, standardized: bool) -> Array:
+        """Column-normalised ``P^T``: ``rank_i = sum_r w_r P[r, i] / sum_r P[r, i]``."""
         xp = bk.xp
         n = xs.shape[-1]
-        p = sn.sorting_network_permutation(xs, softness, mode, pad(standardized), bk=bk)  # (..., n, [n])
-        w = xp.arange(1, n + 1, dtype=xs.dtype, device=_device(xs))
+        p = _sn.sorting_network_permutation(xs, softness, mode, _SortingNetwork._pad(standardized), bk=bk)
+        w = xp.arange(1, n + 1, dtype=xs.dtype, device=device(xs))
         if descending:
             w = xp.flip(w)
-        num = xp.sum(p * w[:, None], axis=-2)  # column-normalised P^T
+        num = xp.sum(p * w[:, None], axis=-2)
         den = xp.sum(p, axis=-2)
         return num / xp.maximum(den, xp.full_like(den, 1e-10))
 
+    @staticmethod
     def network_values(xs: Array, softness: Any, mode: str, *, bk: Any, standardized: bool) -> Array:
-        return sn.sorting_network_values(xs, softness, mode, pad(standardized), bk=bk)
-
-    return SimpleNamespace(permutation_rows=permutation_rows, rank=rank, network_values=network_values, uses_pad=True)
+        return _sn.sorting_network_values(xs, softness, mode, _SortingNetwork._pad(standardized), bk=bk)
 
 
-# method name -> loader of a namespace implementing the functions above. Not yet wired:
-# "ot", "fast_soft_sort", "smooth_sort" (they raise NotImplementedError).
-_REGISTRY = {
-    "softsort": _softsort,
-    "neuralsort": _neuralsort,
-    "sorting_network": _sorting_network,
+# method name -> implementation of the protocol above. Not yet wired (NotImplementedError):
+# "ot", "fast_soft_sort", "smooth_sort".
+_REGISTRY: dict[str, Any] = {
+    "softsort": softsort,
+    "neuralsort": neuralsort,
+    "sorting_network": _SortingNetwork,
 }
 
 
-def _device(x: Array) -> Any:
-    import array_api_compat
-
-    return array_api_compat.device(x)
-
-
-def _log(p: Array, bk: Any) -> Array:
-    from softcore.axiswise._common import to_log
-
-    return to_log(p, xp=bk.xp)
-
-
 def _impl(method: str) -> Any:
-    loader = _REGISTRY.get(method)
-    if loader is None:
+    impl = _REGISTRY.get(method)
+    if impl is None:
         raise NotImplementedError(
             f"method={method!r} is not available yet; implemented methods: {', '.join(map(repr, _REGISTRY))}."
         )
-    return loader()
+    return impl
 
 
 def _check_mode_for(method: str, mode: str) -> None:
@@ -157,7 +143,7 @@ def argmax(
     impl = _impl(method)
     if hasattr(impl, "argmax"):
         return impl.argmax(xs, softness, mode, bk=bk, return_log_probs=log)
-    rows = bk.xp.arange(xs.shape[-1] - 1, xs.shape[-1], device=_device(xs))
+    rows = bk.xp.arange(xs.shape[-1] - 1, xs.shape[-1], device=device(xs))
     extra = _extra(impl, standardized)
     return impl.permutation_rows(xs, rows, softness, mode, bk=bk, return_log_probs=log, **extra)[..., 0, :]
 
@@ -177,10 +163,8 @@ def sorted_values(
     impl = _impl(method)
     if hasattr(impl, "sorted_values"):
         return impl.sorted_values(x, xs, softness, mode, bk=bk, gated_grad=gated_grad)
-    from softcore.axiswise._common import select
-
     xp = bk.xp
-    rows = xp.arange(xs.shape[-1], device=_device(xs))
+    rows = xp.arange(xs.shape[-1], device=device(xs))
     p = impl.permutation_rows(xs, rows, softness, mode, bk=bk)
     return select(p if gated_grad else bk.stop_gradient(p), x, xp=xp)
 

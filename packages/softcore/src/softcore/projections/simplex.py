@@ -147,22 +147,22 @@ def _threshold_residual(u: Array, power: int, *, bk: Any) -> Array:
 def _threshold_closed_form(us: Array, power: int, *, xp: Any) -> tuple[Array, Array]:
     """Support (by sort and prefix sums) and the closed-form root on it. No derivatives needed."""
     n = us.shape[-1]
-    dev = array_api_compat.device(us)
+    dev = _device(us)
     v = xp.sort(us, axis=-1, descending=True, stable=True)  # (..., n), v[0] = 0
     v = xp.clip(v, -2.0, 0.0)  # values below -1 are never in the support; keeps the sums bounded
     k = xp.arange(1, n + 1, dtype=us.dtype, device=dev)  # (n,)
-    u1 = xp.cumulative_sum(v, axis=-1)
+    u1 = _cumsum(v, xp=xp)
     if power == 1:
         f_at = u1 - k * v
     else:
-        u2 = xp.cumulative_sum(v * v, axis=-1)
+        u2 = _cumsum(v * v, xp=xp)
         if power == 2:
             f_at = u2 - 2 * v * u1 + k * v * v
         else:
-            u3 = xp.cumulative_sum(v * v * v, axis=-1)
+            u3 = _cumsum(v * v * v, xp=xp)
             f_at = u3 - 3 * v * u2 + 3 * v * v * u1 - k * v * v * v
     valid = (v > -1) & (f_at < 1)  # (..., n); true exactly for the first |S| sorted positions
-    index_dtype = xp.__array_namespace_info__().default_dtypes(device=dev)["indexing"]
+    index_dtype = xp.__array_namespace_info__().default_dtypes(device=None)["indexing"]
     size = xp.sum(xp.astype(valid, index_dtype), axis=-1, keepdims=True)
     size = xp.maximum(size, xp.ones_like(size))  # at least the maximum
     last = size - 1  # (..., 1) index of the smallest support element in sorted order
@@ -183,6 +183,21 @@ def _threshold_closed_form(us: Array, power: int, *, xp: Any) -> tuple[Array, Ar
         theta = mu - _depressed_cubic_root(3 * m2 / kk, (m3 - 1) / kk, xp=xp)
     kth = xp.take_along_axis(v, last, axis=-1)  # smallest support value (ties enter together)
     return theta, us >= kth
+
+
+def _cumsum(v: Array, *, xp: Any) -> Array:
+    """Cumulative sum along the last axis. The namespace's own ``cumsum`` (positional axis in NumPy,
+    JAX and torch) when it has one: array-api-compat's torch ``cumulative_sum`` dispatches through an
+    ``lru_cache`` that torch.compile warns about."""
+    cumsum = getattr(xp, "cumsum", None)
+    return cumsum(v, -1) if cumsum is not None else xp.cumulative_sum(v, axis=-1)
+
+
+def _device(x: Array) -> Any:
+    """torch tensors are asked directly (array_api_compat.device's lru_cache upsets torch.compile)."""
+    if type(x).__module__.startswith("torch"):
+        return x.device
+    return array_api_compat.device(x)
 
 
 def _depressed_cubic_root(p: Array, q: Array, *, xp: Any) -> Array:

@@ -64,6 +64,7 @@ from softcore._validate import check_choice
 __all__ = ["ISOTONIC_MODES", "isotonic_decreasing", "element_minimiser", "working_dtype"]
 
 ISOTONIC_MODES = ("smooth", "c0", "c1", "c2")
+_BAND_CUTS: bool | None = None  # free cuts in every round: None = only with a fast cumulative_min kernel
 
 
 def _kernels(bk: Any) -> dict[str, Any]:
@@ -85,12 +86,6 @@ def working_dtype(dtype: Any, mode: str, *, xp: Any) -> Any:
 # ------------------------------------------------------------------------------------------------
 
 
-def _shift_right(x: Array, h: int, fill: Any, *, xp: Any) -> Array:
-    """``out[..., k] = x[..., k - h]`` (``fill`` for ``k < h``), static ``h``."""
-    pad = xp.full((*x.shape[:-1], h), fill, dtype=x.dtype, device=array_api_compat.device(x))
-    return xp.concat([pad, x[..., :-h]], axis=-1)
-
-
 def cumulative_min(x: Array, *, bk: Any) -> Array:
     """Running minimum along the last axis (Hillis-Steele doubling: ``ceil(log2 n)`` steps)."""
     impl = _kernels(bk).get("cumulative_min")
@@ -98,9 +93,10 @@ def cumulative_min(x: Array, *, bk: Any) -> Array:
         return impl(x)
     xp = bk.xp
     n = x.shape[-1]
+    inf = xp.full(x.shape, float("inf"), dtype=x.dtype, device=array_api_compat.device(x))
     h = 1
     while h < n:
-        x = xp.minimum(x, _shift_right(x, h, float("inf"), xp=xp))
+        x = xp.minimum(x, xp.concat([inf[..., :h], x[..., :-h]], axis=-1))
         h *= 2
     return x
 
@@ -113,19 +109,24 @@ def _suffix_max(x: Array, *, bk: Any) -> Array:
 def _segment_suffix_min(x: Array, remaining: Array, max_len: Array, *, bk: Any) -> Array:
     """``out_k = min(x_k, ..., x_{end_k})``: the minimum over the rest of ``k``'s segment.
 
-    ``remaining = end_k - k``. Doubling scan with static shifts ``h = 1, 2, 4, ...``; each step is
-    its own one-iteration ``bk.while_loop`` guarded by ``h < max_len``, so only
-    ``ceil(log2(max_len))`` steps run (torch: one cheap host check per skipped step).
+    ``remaining = end_k - k``. Doubling scan with static shifts ``h = 1, 2, 4, ...`` up to the
+    longest possible segment; each step is its own one-iteration ``bk.while_loop`` guarded by
+    ``h < max_len``, so only ``ceil(log2(max_len))`` steps run (eager torch: one cheap host check
+    per skipped step; JAX: a conditional).
     """
     xp = bk.xp
     n = x.shape[-1]
+    inf = xp.full(x.shape, float("inf"), dtype=x.dtype, device=array_api_compat.device(x))
+    rem = xp.astype(remaining, x.dtype)
+    big = xp.finfo(x.dtype).max / 4
     h = 1
     while h < n:
 
         def step(v: Array, h: int = h) -> Array:
-            shifted = xp.concat([v[..., h:], xp.full((*v.shape[:-1], h), float("inf"), dtype=v.dtype,
-                                                     device=array_api_compat.device(v))], axis=-1)
-            return xp.where(remaining >= h, xp.minimum(v, shifted), v)
+            shifted = xp.concat([v[..., h:], inf[..., :h]], axis=-1)
+            # values beyond the segment end get a penalty >= big (arithmetic, not a select: cheaper
+            # on some CPU backends; all values are finite or +inf, so no NaN can arise)
+            return xp.minimum(v, shifted + xp.clip(h - rem, 0.0, 1.0) * big)
 
         x = bk.while_loop(lambda v, h=h: max_len > h, step, x, max_iter=1, check_every=1)
         h *= 2
@@ -178,10 +179,23 @@ def _segments_from_flags(start: Array, *, bk: Any) -> _Segments:
     seg = xp.cumulative_sum(xp.astype(start, _index_dtype(xp)), axis=-1) - 1
     counts = bk.segment_sum(xp.ones_like(seg), seg, num_segments=n)  # (..., n)
     first = xp.cumulative_sum(counts, axis=-1) - counts  # first position of segment j
-    both = xp.stack([first, counts], axis=-2)  # (..., 2, n): one gather for both
-    per_pos = xp.take_along_axis(both, xp.broadcast_to(seg[..., None, :], both.shape), axis=-1)
-    start_pos, length = per_pos[..., 0, :], per_pos[..., 1, :]
+    both = xp.concat([first, counts], axis=-1)  # (..., 2n): one gather for both
+    per_pos = _take(both, xp.concat([seg, seg + n], axis=-1), xp=xp)
+    start_pos, length = per_pos[..., :n], per_pos[..., n:]
     return _Segments(seg, start_pos, start_pos + length - 1, length)
+
+
+def _take(x: Array, idx: Array, *, xp: Any) -> Array:
+    """``take_along_axis(x, idx, axis=-1)`` for same-shaped ``x`` and ``idx``, as one flat ``take``
+    (a 1-D gather is markedly cheaper than ``take_along_axis`` in some array-API layers)."""
+    if x.ndim == 1:
+        return xp.take(x, idx)
+    n = x.shape[-1]
+    rows = 1
+    for d in x.shape[:-1]:
+        rows *= d
+    offsets = xp.reshape(xp.arange(rows, dtype=idx.dtype, device=array_api_compat.device(idx)) * n, x.shape[:-1] + (1,))
+    return xp.reshape(xp.take(xp.reshape(x, (-1,)), xp.reshape(idx + offsets, (-1,))), x.shape)
 
 
 def _index_dtype(xp: Any) -> Any:
@@ -191,20 +205,20 @@ def _index_dtype(xp: Any) -> Any:
 def _segsum(x: Array, sg: _Segments, *, bk: Any) -> Array:
     """Per-position sum of ``x`` over the position's segment."""
     xp = bk.xp
-    return xp.take_along_axis(bk.segment_sum(x, sg.seg, num_segments=x.shape[-1]), sg.seg, axis=-1)
+    return _take(bk.segment_sum(x, sg.seg, num_segments=x.shape[-1]), sg.seg, xp=xp)
 
 
 def _segsum2(a: Array, b: Array, sg: _Segments, *, bk: Any) -> tuple[Array, Array]:
     """Two segment sums in one ``segment_sum`` call, broadcast back to positions."""
     xp = bk.xp
-    both = xp.stack([a, b], axis=-2)  # (..., 2, n)
-    ids = xp.broadcast_to(sg.seg[..., None, :], both.shape)
-    sums = xp.take_along_axis(bk.segment_sum(both, ids, num_segments=a.shape[-1]), ids, axis=-1)
-    return sums[..., 0, :], sums[..., 1, :]
+    n = a.shape[-1]
+    ids = xp.concat([sg.seg, sg.seg + n], axis=-1)  # (..., 2n): both sums in one scatter and one gather
+    sums = _take(bk.segment_sum(xp.concat([a, b], axis=-1), ids, num_segments=2 * n), ids, xp=xp)
+    return sums[..., :n], sums[..., n:]
 
 
 def _at_start(x: Array, sg: _Segments, *, xp: Any) -> Array:
-    return xp.take_along_axis(x, sg.start_pos, axis=-1)
+    return _take(x, sg.start_pos, xp=xp)
 
 
 def _pooled(s: Array, w: Array, sg: _Segments, mode: str, *, bk: Any) -> tuple[Array, Array]:
@@ -287,12 +301,12 @@ def _c1_centred_root(c: Array, sum_w: Array, cnt: Array, sg: _Segments, *, bk: A
     # prefix sums over the first k elements (k = segment length -> totals)
     idx = xp.minimum(sg.start_pos + k_int, n - 1)
     full = k_int >= sg.length
-    p1 = xp.where(full, s1, xp.take_along_axis(p1x, idx, axis=-1))
-    p2 = xp.where(full, m2, xp.take_along_axis(p2x, idx, axis=-1))
+    p1 = xp.where(full, s1, _take(p1x, idx, xp=xp))
+    p2 = xp.where(full, m2, _take(p2x, idx, xp=xp))
     # interval [lo, hi] of the piece: hi = c of the k-th element, lo = c of the (k+1)-th
     big = xp.asarray(float("inf"), dtype=c.dtype, device=array_api_compat.device(c))
-    hi = xp.where(k_int == 0, big, xp.take_along_axis(c, xp.maximum(idx - 1, 0), axis=-1))
-    lo = xp.where(full, -big, xp.take_along_axis(c, idx, axis=-1))
+    hi = xp.where(k_int == 0, big, _take(c, xp.maximum(idx - 1, 0), xp=xp))
+    lo = xp.where(full, -big, _take(c, idx, xp=xp))
     a2 = 2 * k - cnt
     b2 = -2 * ((p1) - (s1 - p1))
     c0 = (p2 - (m2 - p2)) - sum_w
@@ -350,10 +364,12 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
     inf = float("inf")
     u = element_minimiser(s, w, mode, xp=xp)
     first = pos == 0
+    band_cuts = _BAND_CUTS if _BAND_CUTS is not None else ("cumulative_min" in _kernels(bk))
+    start0 = first | (_free_cuts(u, bk=bk) if n > 1 else xp.zeros(s.shape, dtype=xp.bool, device=dev))
 
     def body(st: _State) -> _State:
         start = st.start
-        if n > 1:
+        if n > 1 and band_cuts:
             # free cuts with the current bounds: every position's value lies in [lo, hi] and in
             # [min u, max u] of its block, so clip(u, lo, hi) bounds it too. Segments are ordered
             # in decreasing value bands, so the global scans equal the per-segment ones.
@@ -365,20 +381,28 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
         g = run - _at_start(run - d, sg, xp=xp)  # G(k) = sum_{start..k} f'(theta)
         candidate = st.active & (pos < sg.end_pos)  # interior positions of unfinished segments
         gi = xp.where(candidate, g, inf)
-        max_len = xp.max(xp.where(st.active, sg.length, xp.zeros_like(sg.length)))
+        max_len = xp.max(sg.length * xp.astype(st.active, sg.length.dtype))
         suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, bk=bk)
         gmin = _at_start(suffix_min, sg, xp=xp)  # minimum of G over the segment's interior
         splits = gmin <= 0
         cut = splits & (gi == gmin)  # every minimiser: the multiplier of each is zero
         # positions up to the largest minimiser have v >= theta, the ones after it v < theta
-        upto = suffix_min == gmin
-        lo = xp.where(splits & upto, xp.maximum(st.lo, theta), st.lo)
-        hi = xp.where(splits & ~upto, xp.minimum(st.hi, theta), st.hi)
+        lo, hi = st.lo, st.hi
+        if band_cuts:
+            upto = suffix_min == gmin
+            lo = xp.where(splits & upto, xp.maximum(lo, theta), lo)
+            hi = xp.where(splits & ~upto, xp.minimum(hi, theta), hi)
         start = start | xp.concat([xp.zeros_like(cut[..., :1]), cut[..., :-1]], axis=-1)
         return _State(start, lo, hi, splits, theta, xp.any(cut))
 
-    init = _State(first | xp.zeros(s.shape, dtype=xp.bool, device=dev), xp.full_like(s, -inf), xp.full_like(s, inf),
-                  xp.ones(s.shape, dtype=xp.bool, device=dev), xp.zeros_like(s), xp.asarray(True, device=dev))
+    init = _State(
+        start0,
+        xp.full_like(s, -inf),
+        xp.full_like(s, inf),
+        xp.ones(s.shape, dtype=xp.bool, device=dev),
+        xp.zeros_like(s),
+        xp.asarray(True, device=dev),
+    )
     out = bk.while_loop(lambda st: st.split, body, init, max_iter=max(n, 1), check_every=1)
     block_ids = xp.cumulative_sum(xp.astype(out.start, _index_dtype(xp)), axis=-1) - 1
     return out.theta, block_ids

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import array_api_compat
-
-from softcore.axiswise._common import map_row_chunks, select
+from softcore.axiswise._common import device, map_row_chunks, select
 from softcore.projections.simplex import proj_simplex
 
 __all__ = ["argmax", "permutation_rows", "rank", "sorted_values"]
@@ -77,7 +75,7 @@ def rank(xs: Array, softness: Any, mode: str, descending: bool, *, bk: Any) -> A
     xp = bk.xp
     n = xs.shape[-1]
     anchors = xp.sort(xs, axis=-1, descending=descending, stable=True)  # (..., n)
-    weights = xp.arange(1, n + 1, dtype=xs.dtype, device=array_api_compat.device(xs))
+    weights = xp.arange(1, n + 1, dtype=xs.dtype, device=device(xs))
 
     def chunk(rows: Array) -> Array:
         q = _rows(anchors, xp.take(xs, rows, axis=-1), softness, mode, bk=bk)  # (..., c, n) over positions

@@ -26,14 +26,16 @@ initially the identity, ``P[position, element]``) follows the same update row-wi
 ``P <- (1 - mix) P + mix P[partner]``, ``mix = tau`` at both positions of a pair.
 
 Both rows of a pair therefore get ``tau * (partner row) + (1 - tau) * (own row)``. Each layer is
-vectorised by a static reshape ``(..., N) -> (..., N / 2d, 2, d)`` (``lo`` is index 0, ``hi`` index 1
-of the middle axis; the partner is a flip of that axis), so there is no gather and no loop over
-elements; the layers are a static Python loop, and gradients come from ordinary autodiff through it.
+vectorised over all positions (the partner row ``i XOR d`` is a roll by ``-d`` or ``+d``); the layers
+run in ``bk.fori_loop`` (one compiled body in JAX, a Python loop in torch), and gradients come from
+ordinary autodiff through it (no custom rules).
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import array_api_compat
@@ -79,63 +81,90 @@ def _pad(x: Array, pad_value: Any, *, bk: Any) -> Array:
     elif isinstance(pad_value, numbers.Real) and not isinstance(pad_value, bool):
         pad = xp.full((*batch, 1), float(pad_value), dtype=x.dtype, device=array_api_compat.device(x))
     else:  # an array broadcastable to (..., 1)
-        pad = xp.astype(xp.asarray(pad_value, device=array_api_compat.device(x)), x.dtype)
+        if not array_api_compat.is_array_api_obj(pad_value):
+            pad_value = xp.asarray(pad_value, device=array_api_compat.device(x))
+        pad = xp.astype(pad_value, x.dtype)
     pad = xp.broadcast_to(pad, (*batch, size - n))  # (..., N - n)
     return xp.concat([x, pad], axis=-1)  # (..., N)
 
 
-def _blocks(y: Array, d: int, *, xp: Any) -> Array:
-    """``(..., N, m) -> (..., N / 2d, 2, d, m)``: index 0 / 1 of axis -3 is the lower / upper row of a pair."""
-    *batch, size, m = y.shape
-    return xp.reshape(y, (*batch, size // (2 * d), 2, d, m))
+@functools.lru_cache(maxsize=128)
+def _layer_fn(bk: Any, mode: str, size: int) -> Callable[[Any, tuple[Array, Array | None, Array]], Any]:
+    """The ``fori_loop`` body for one (backend, mode, N): cached, so that JAX reuses its trace and
+    compilation across eager calls (softness is part of the loop state, not a closure constant).
 
+    The body is rematerialised (``bk.checkpoint``, where the backend has one): reverse mode then
+    stores only the loop state per layer instead of every intermediate, which in JAX also makes
+    the backward pass several times faster (measured 7x on CPU at n = 1024).
+    """
+    xp = bk.xp
+    layers = bitonic_layers(size)
+    distances = [d for _, d in layers]
+    block_bits = [2 ** (phase + 1) for phase, _ in layers]
 
-def _mix(blocks: Array, tau: Array, keep: Array, *, xp: Any) -> Array:
-    """``tau * partner + (1 - tau) * self`` for both rows of every pair; back to ``(..., N, m)``."""
-    *batch, n_blocks, two, d, m = blocks.shape
-    mixed = tau * xp.flip(blocks, axis=-3) + keep * blocks  # (..., N/2d, 2, d, m)
-    return xp.reshape(mixed, (*batch, n_blocks * two * d, m))
+    def layer(step: Any, state: tuple[Array, Array | None, Array]) -> tuple[Array, Array | None, Array]:
+        values, perm, softness = state  # (..., N), (..., N, [N]) or None, softness
+        device = array_api_compat.device(values)
+        positions = xp.arange(size, device=device)  # (N,)
+        if isinstance(step, int):  # a Python loop (torch, reference backend): static shifts
+            dist, block_bit = distances[step], block_bits[step]
+        else:  # a traced loop counter (JAX): look the layer up
+            dist = xp.asarray(distances, dtype=positions.dtype, device=device)[step]
+            block_bit = xp.asarray(block_bits, dtype=positions.dtype, device=device)[step]
+        is_lower = (positions & dist) == 0  # (N,) i < partner = i XOR dist
+        ascending = (positions & block_bit) == 0  # (N,) same bit for both rows of a pair
+        # partner row: i + dist for lower rows, i - dist for upper rows (rolls, not a gather:
+        # their transposes are rolls again, cheaper than the scatter-add of a gather)
+        other = xp.where(is_lower, xp.roll(values, -dist, axis=-1), xp.roll(values, dist, axis=-1))  # (..., N)
+        diff = xp.where(is_lower, values - other, other - values)  # a - b: lower minus upper row
+        sigma = sigmoidal(diff, softness, mode, bk=bk)  # ~1 where a > b
+        tau = xp.where(ascending, sigma, 1.0 - sigma)  # weight of the partner row
+        # v + tau (v_partner - v) = tau v_partner + (1 - tau) v. This form makes autodiff take
+        # d/dtau = v_partner - v, exactly 0 at ties (tau * v_partner - tau * v would cancel
+        # catastrophically for huge |v| once a compiler fuses it into an FMA).
+        new_values = values + tau * (other - values)
+        if perm is None:
+            return new_values, None, softness
+        rows_lower = is_lower[:, None]  # (N, 1)
+        perm_other = xp.where(rows_lower, xp.roll(perm, -dist, axis=-2), xp.roll(perm, dist, axis=-2))
+        new_perm = perm + tau[..., None] * (perm_other - perm)  # (..., N, [N])
+        return new_values, new_perm, softness
 
-
-def _ascending_flags(size: int, phase: int, d: int) -> list[bool]:
-    """Static: pair block ``k`` (first index ``2 d k``) of layer ``(phase, d)`` is ascending."""
-    return [((2 * d * k) & (2 ** (phase + 1))) == 0 for k in range(size // (2 * d))]
+    checkpoint = getattr(bk, "checkpoint", None)
+    return layer if checkpoint is None else checkpoint(layer)
 
 
 def _network(
     x_padded: Array, softness: Any, mode: str, track_permutation: bool, *, bk: Any
 ) -> tuple[Array, Array | None]:
-    """Run the soft bitonic network on ``(..., N)``; returns values ``(..., N)`` and ``P (..., N, [N])`` or None."""
+    """Run the soft bitonic network on ``(..., N)``; returns values ``(..., N)`` and ``P (..., N, [N])`` or None.
+
+    One ``bk.fori_loop`` step per layer (compiled once, whatever the number of layers). At layer
+    ``l`` every position ``i`` reads its partner ``i XOR d_l`` (``i +- d_l``, by rolls); the pair difference
+    ``a - b`` (lower minus upper) is ``+-(v_i - v_partner)``, so ``sigma`` is evaluated at both rows
+    of a pair with the same argument.
+    """
     xp = bk.xp
     device = array_api_compat.device(x_padded)
     size = x_padded.shape[-1]
-    values = x_padded[..., None]  # (..., N, 1): positions on axis -2, like the rows of P
+    if isinstance(softness, numbers.Real):  # loop state, so one compiled body serves every softness
+        softness = xp.asarray(float(softness), dtype=x_padded.dtype, device=device)
+    else:
+        softness = xp.astype(softness, x_padded.dtype)
     perm = None
     if track_permutation:
         eye = xp.eye(size, dtype=x_padded.dtype, device=device)  # (N, [N])
         perm = xp.broadcast_to(eye, (*x_padded.shape[:-1], size, size))  # (..., N, [N])
-    for phase, d in bitonic_layers(size):
-        blocks = _blocks(values, d, xp=xp)  # (..., N/2d, 2, d, 1)
-        a, b = blocks[..., 0:1, :, :], blocks[..., 1:2, :, :]  # (..., N/2d, 1, d, 1) lower / upper
-        sigma = sigmoidal(a - b, softness, mode, bk=bk)  # ~1 where a > b
-        flags = _ascending_flags(size, phase, d)
-        if all(flags):  # the whole last phase
-            tau = sigma  # weight of the partner row, at both rows of a pair
-        else:
-            ascending = xp.reshape(xp.asarray(flags, dtype=xp.bool, device=device), (len(flags), 1, 1, 1))
-            tau = xp.where(ascending, sigma, 1.0 - sigma)
-        keep = 1.0 - tau
-        values = _mix(blocks, tau, keep, xp=xp)
-        if perm is not None:
-            perm = _mix(_blocks(perm, d, xp=xp), tau, keep, xp=xp)  # (..., N, [N])
-    return values[..., 0], perm
+    n_layers = len(bitonic_layers(size))
+    values, perm, _ = bk.fori_loop(0, n_layers, _layer_fn(bk, mode, size), (x_padded, perm, softness))
+    return values, perm
 
 
 def _strip_and_normalise(perm: Array, n: int, *, xp: Any) -> Array:
     """``(..., N, [N]) -> (..., n, [n])``: data rows/columns, rows renormalised to sum 1."""
     p = perm[..., :n, :n]
     row_sum = xp.sum(p, axis=-1, keepdims=True)  # (..., n, 1)
-    return p / xp.maximum(row_sum, xp.finfo(p.dtype).tiny)
+    return p / xp.maximum(row_sum, xp.finfo(p.dtype).smallest_normal)
 
 
 def sorting_network_both(

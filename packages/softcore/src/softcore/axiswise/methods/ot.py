@@ -1,0 +1,269 @@
+r"""``method="ot"``: axis-wise soft indices from regularised optimal transport (SPEC 2.3 "ot").
+
+Every function works on an **already standardised** ``x`` (..., n) along the last axis (the
+public ops squash and move the axis first). The elements (uniform mass ``mu = 1/n``) are
+transported onto a few *anchors* ``a_j`` with cost ``C_ij = (x_i - a_j)^2`` and task-specific
+column masses ``nu``; the plan ``Gamma`` (:func:`softcore.projections.transport.proj_transport_polytope`)
+is scaled by ``n`` so that each element's row sums to 1, and the SoftIndex of anchor ``j`` is
+column ``j`` of ``Gamma n`` (a distribution over the ``n`` elements once the plan is converged).
+
+=========================  ==========================================  ======================================
+op                         anchors                                     ``nu``
+=========================  ==========================================  ======================================
+argsort / rank             ``j / (n - 1)`` (reversed if descending)    ``1/n`` each
+argmax                     ``[0, 1]``                                  ``[(n-1)/n, 1/n]`` (column 1)
+top_k (k < n)              ``[1, (k-1)/k, ..., 0]``                    ``[1/n] * k + [(n-k)/n]`` (columns < k)
+argquantile (take_next)    ``[0, 1/3, 2/3, 1]``                        ``[k, 1, kp1 - k, n - kp1 - 1] / n``
+argquantile (single)       ``[0, 1/2, 1]``                             ``[k, 1, n - k - 1] / n`` (column 1)
+=========================  ==========================================  ======================================
+
+``top_k`` with ``k == n`` is ``argsort(descending=True)``; ``take_next`` argquantile mixes
+columns 1 and 2 as ``(1 - a) P_1 + a P_2``; ``rank_i = sum_j (j + 1) Gamma_ij / sum_j Gamma_ij``.
+
+``ot_kwargs`` (a dict or None) is forwarded to the projection; its keys are validated
+(:data:`OT_KWARGS_KEYS`; an unknown key raises ``ValueError`` naming it):
+
+* ``sinkhorn_tol`` (1e-5), ``sinkhorn_max_iter`` (10000): Sinkhorn, smooth mode;
+* ``lbfgs_tol`` (1e-5), ``lbfgs_max_iter`` (10000): L-BFGS, c0/c1/c2 (and smooth if
+  ``use_entropic_ot_sinkhorn_on_entropic=False``);
+* ``use_entropic_ot_sinkhorn_on_entropic`` (True), ``implicit_diff`` (True);
+* softcore extras: ``check_every`` (10), ``lbfgs_history`` (10), ``dual`` ("auto"/"full"/"semi"),
+  ``cg_tol`` (None: 1e-10 in float64, else 1e-5), ``cg_max_iter`` (None: ``2 min(n, m) + 100``).
+
+Tolerances bound the L1 marginal error of the plan. Every function accepts ``return_info=True``
+and then returns ``(result, info)`` with an :class:`~softcore.projections.transport.OTInfo`
+(``info.converged`` False means the budget ran out before the tolerance was met); the index
+functions also accept ``return_log_probs=True`` (log of the SoftIndex: smooth
+``(f + g - C) / softness + log n``; sparse modes exact ``-inf`` off the support).
+Precision: the input dtype (float16/bfloat16 solved in float32), see the projection.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import array_api_compat
+
+from softcore._validate import check_bool, check_choice, check_int
+from softcore.projections.transport import OT_MODES, proj_transport_polytope
+
+__all__ = [
+    "OT_KWARGS_KEYS",
+    "ot_argmax",
+    "ot_argquantile",
+    "ot_argsort",
+    "ot_argtop_k",
+    "ot_rank",
+    "validate_ot_kwargs",
+]
+
+Array = Any
+
+OT_KWARGS_KEYS = (
+    "sinkhorn_tol",
+    "sinkhorn_max_iter",
+    "lbfgs_tol",
+    "lbfgs_max_iter",
+    "use_entropic_ot_sinkhorn_on_entropic",
+    "implicit_diff",
+    "check_every",
+    "lbfgs_history",
+    "dual",
+    "cg_tol",
+    "cg_max_iter",
+)
+
+
+def validate_ot_kwargs(ot_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``None`` -> ``{}``; a mapping with known keys -> a dict; otherwise TypeError/ValueError."""
+    if ot_kwargs is None:
+        return {}
+    if not isinstance(ot_kwargs, Mapping):
+        raise TypeError(f"ot_kwargs must be a dict or None, got {type(ot_kwargs).__name__}.")
+    for key in ot_kwargs:
+        if key not in OT_KWARGS_KEYS:
+            raise ValueError(f"Unknown ot_kwargs key {key!r}. Allowed keys: {', '.join(map(repr, OT_KWARGS_KEYS))}.")
+    return dict(ot_kwargs)
+
+
+def _transport(
+    x: Array,
+    anchors: list[float],
+    nu: list[float],
+    softness: Any,
+    mode: str,
+    ot_kwargs: Mapping[str, Any] | None,
+    *,
+    log: bool,
+    bk: Any,
+) -> tuple[Array, Any]:
+    """``Gamma n`` (or ``log(Gamma n)``) (..., n, m) for the anchors/column masses, and the info."""
+    xp = bk.xp
+    check_choice("mode", mode, OT_MODES)
+    kwargs = validate_ot_kwargs(ot_kwargs)
+    n = x.shape[-1]
+    dev = array_api_compat.device(x)
+    a = xp.asarray(anchors, dtype=x.dtype, device=dev)  # (m,)
+    diff = x[..., :, None] - a  # (..., n, m)
+    cost = diff * diff
+    mu_arr = xp.full((n,), 1 / n, dtype=x.dtype, device=dev)
+    nu_arr = xp.asarray(nu, dtype=x.dtype, device=dev)
+    out, info = proj_transport_polytope(
+        cost, mu_arr, nu_arr, softness, mode, bk=bk, return_log_probs=log, return_info=True, **kwargs
+    )
+    return (out + math.log(n) if log else out * n), info
+
+
+def _finish(result: Array, info: Any, return_info: bool) -> Any:
+    return (result, info) if return_info else result
+
+
+def _sort_anchors(n: int, descending: bool) -> list[float]:
+    anchors = [j / (n - 1) for j in range(n)] if n > 1 else [0.0]
+    return anchors[::-1] if descending else anchors
+
+
+def ot_argsort(
+    x: Array,
+    softness: Any,
+    mode: str,
+    descending: bool,
+    ot_kwargs: Mapping[str, Any] | None,
+    *,
+    bk: Any,
+    return_log_probs: bool = False,
+    return_info: bool = False,
+) -> Any:
+    """Soft argsort (..., n, [n]): row ``r`` is the distribution of the ``r``-th smallest element
+    (largest if ``descending``): ``(Gamma n)^T`` for anchors ``j / (n - 1)``, ``nu = 1/n``."""
+    check_bool("descending", descending)
+    check_bool("return_log_probs", return_log_probs)
+    check_bool("return_info", return_info)
+    n = x.shape[-1]
+    p, info = _transport(
+        x, _sort_anchors(n, descending), [1 / n] * n, softness, mode, ot_kwargs, log=return_log_probs, bk=bk
+    )
+    return _finish(bk.xp.matrix_transpose(p), info, return_info)
+
+
+def ot_rank(
+    x: Array,
+    softness: Any,
+    mode: str,
+    descending: bool,
+    ot_kwargs: Mapping[str, Any] | None,
+    *,
+    bk: Any,
+    return_info: bool = False,
+) -> Any:
+    """Soft rank (..., n) in [1, n]: ``rank_i = sum_j (j + 1) Gamma_ij / sum_j Gamma_ij`` with the
+    argsort anchors (rank 1 = smallest, or largest when ``descending``)."""
+    xp = bk.xp
+    check_bool("descending", descending)
+    check_bool("return_info", return_info)
+    n = x.shape[-1]
+    p, info = _transport(x, _sort_anchors(n, descending), [1 / n] * n, softness, mode, ot_kwargs, log=False, bk=bk)
+    positions = xp.arange(1, n + 1, dtype=p.dtype, device=array_api_compat.device(p))
+    rank = xp.sum(p * positions, axis=-1) / xp.sum(p, axis=-1)
+    return _finish(rank, info, return_info)
+
+
+def ot_argmax(
+    x: Array,
+    softness: Any,
+    mode: str,
+    ot_kwargs: Mapping[str, Any] | None,
+    *,
+    bk: Any,
+    return_log_probs: bool = False,
+    return_info: bool = False,
+) -> Any:
+    """Soft argmax (..., [n]): column 1 of ``Gamma n`` for anchors ``[0, 1]``, ``nu = [(n-1)/n, 1/n]``."""
+    check_bool("return_log_probs", return_log_probs)
+    check_bool("return_info", return_info)
+    n = x.shape[-1]
+    p, info = _transport(x, [0.0, 1.0], [(n - 1) / n, 1 / n], softness, mode, ot_kwargs, log=return_log_probs, bk=bk)
+    return _finish(p[..., 1], info, return_info)
+
+
+def ot_argtop_k(
+    x: Array,
+    k: int,
+    softness: Any,
+    mode: str,
+    ot_kwargs: Mapping[str, Any] | None,
+    *,
+    bk: Any,
+    return_log_probs: bool = False,
+    return_info: bool = False,
+) -> Any:
+    """Soft top-k indices (..., k, [n]), largest first: the first ``k`` columns of ``Gamma n``
+    (transposed) for anchors ``[1, (k-1)/k, ..., 0]`` and ``nu = [1/n] * k + [(n-k)/n]``;
+    ``k == n`` is ``ot_argsort(descending=True)``."""
+    check_bool("return_log_probs", return_log_probs)
+    check_bool("return_info", return_info)
+    n = x.shape[-1]
+    k = check_int("k", k, minimum=1)
+    if k > n:
+        raise ValueError(f"k must be <= the axis length {n}, got {k}.")
+    if k == n:
+        return ot_argsort(
+            x, softness, mode, True, ot_kwargs, bk=bk, return_log_probs=return_log_probs, return_info=return_info
+        )
+    anchors = [(k - j) / k for j in range(k + 1)]
+    nu = [1 / n] * k + [(n - k) / n]
+    p, info = _transport(x, anchors, nu, softness, mode, ot_kwargs, log=return_log_probs, bk=bk)
+    return _finish(bk.xp.matrix_transpose(p[..., :k]), info, return_info)
+
+
+def ot_argquantile(
+    x: Array,
+    k: int,
+    kp1: int,
+    a: Any,
+    take_next: bool,
+    softness: Any,
+    mode: str,
+    ot_kwargs: Mapping[str, Any] | None,
+    *,
+    bk: Any,
+    return_log_probs: bool = False,
+    return_info: bool = False,
+) -> Any:
+    """Soft quantile index (..., [n]) for the order statistics ``k`` (and ``kp1``, 0-based).
+
+    ``take_next`` (linear / midpoint): anchors ``[0, 1/3, 2/3, 1]``, ``nu = [k, 1, kp1 - k,
+    n - kp1 - 1] / n``, result ``(1 - a) P_1 + a P_2`` (log-space: ``logaddexp`` of the weighted
+    logs). Otherwise (lower / higher / nearest): anchors ``[0, 1/2, 1]``, ``nu = [k, 1, n - k - 1]
+    / n``, result ``P_1``. ``a`` is a Python float or a 0-d array in [0, 1]; ``k``, ``kp1`` ints
+    with ``0 <= k <= kp1 <= n - 1``.
+    """
+    xp = bk.xp
+    check_bool("take_next", take_next)
+    check_bool("return_log_probs", return_log_probs)
+    check_bool("return_info", return_info)
+    n = x.shape[-1]
+    k = check_int("k", k, minimum=0)
+    kp1 = check_int("kp1", kp1, minimum=0)
+    if not k <= kp1 <= n - 1:
+        raise ValueError(f"need 0 <= k <= kp1 <= n - 1 = {n - 1}, got k={k}, kp1={kp1}.")
+    if not take_next:
+        nu = [k / n, 1 / n, (n - k - 1) / n]
+        p, info = _transport(x, [0.0, 0.5, 1.0], nu, softness, mode, ot_kwargs, log=return_log_probs, bk=bk)
+        return _finish(p[..., 1], info, return_info)
+    nu = [k / n, 1 / n, (kp1 - k) / n, (n - kp1 - 1) / n]
+    p, info = _transport(x, [0.0, 1 / 3, 2 / 3, 1.0], nu, softness, mode, ot_kwargs, log=return_log_probs, bk=bk)
+    p1, p2 = p[..., 1], p[..., 2]
+    if not isinstance(a, (int, float)):
+        a = xp.astype(a, p.dtype)
+    if not return_log_probs:
+        return _finish((1 - a) * p1 + a * p2, info, return_info)
+    if isinstance(a, (int, float)):
+        if a <= 0:
+            return _finish(p1, info, return_info)
+        if a >= 1:
+            return _finish(p2, info, return_info)
+        return _finish(xp.logaddexp(math.log1p(-a) + p1, math.log(a) + p2), info, return_info)
+    return _finish(xp.logaddexp(xp.log1p(-a) + p1, xp.log(a) + p2), info, return_info)

@@ -1,0 +1,328 @@
+r"""Projection onto the transport polytope: regularised optimal transport with implicit gradients.
+
+.. math::
+    \Gamma^\star = \operatorname*{argmin}_{\Gamma \ge 0,\ \Gamma 1 = \mu,\ \Gamma^\top 1 = \nu}
+    \langle C, \Gamma\rangle + \lambda R(\Gamma)
+
+with softness ``lambda`` and, per ``mode``,
+
+=========  ==========================================  ===========================================
+mode       regulariser ``R``                            plan from the dual potentials ``(f, g)``
+=========  ==========================================  ===========================================
+smooth     negative entropy ``sum Gamma log Gamma``     ``exp((f_i + g_j - C_ij) / lambda)``
+c0         ``1/2 ||Gamma||^2`` (p = 2, q = 2)           ``lambda^{-1} [f_i + g_j - C_ij]_+``
+c1         p-norm, p = 3/2 (q = 3)                      ``lambda^{-2} [f_i + g_j - C_ij]_+^2``
+c2         p-norm, p = 4/3 (q = 4)                      ``lambda^{-3} [f_i + g_j - C_ij]_+^3``
+=========  ==========================================  ===========================================
+
+The p-norm modes maximise the dual ``mu.f + nu.g - (lambda^{-(q-1)} / q) sum [f + g - C]_+^q``.
+Internally the cost is divided by ``lambda`` first (unit softness; the potentials are then
+``f / lambda``, ``g / lambda``), which leaves the plan unchanged and makes derivatives with
+respect to the softness ordinary autodiff through that division.
+
+Solvers (:mod:`softcore.solvers`): ``smooth`` uses log-domain Sinkhorn
+(``use_entropic_ot_sinkhorn_on_entropic=True``, tolerance ``sinkhorn_tol``, at most
+``sinkhorn_max_iter`` updates) or L-BFGS on the entropic semi-dual (``False``; ``lbfgs_tol``,
+``lbfgs_max_iter``, often far fewer passes than Sinkhorn for small softness); ``c0/c1/c2`` use
+L-BFGS on the full or the semi-dual (``dual="auto"|"full"|"semi"``). Every tolerance is on the
+**L1 marginal error** ``sum_i |Gamma 1 - mu|_i + sum_j |Gamma^T 1 - nu|_j``. Rows of a batch
+are solved together but freeze independently once converged, so a row's result does not depend
+on the rest of the batch.
+
+Gradients (``implicit_diff=True``): a :class:`~softcore._vjp.VJPRule` returns the potentials
+and differentiates the optimality conditions ``Gamma 1 = mu``, ``Gamma^T 1 = nu``. With
+``W = dGamma/dt`` (``Gamma`` for entropic, ``(q-1)[t]_+^{q-2}`` for p-norm) the backward solves
+
+.. math::
+    \begin{pmatrix} \operatorname{diag}(W1) & W \\ W^\top & \operatorname{diag}(W^\top 1)\end{pmatrix}
+    \begin{pmatrix} u \\ v\end{pmatrix} = \begin{pmatrix}\bar f \\ \bar g\end{pmatrix},\qquad
+    \bar C_{ij} = W_{ij}(u_i + v_j),\ \bar\mu = u,\ \bar\nu = v,
+
+through its Schur complement on the smaller side, by Jacobi-preconditioned CG
+(:mod:`softcore.solvers.cg`); the one-dimensional null space ``(1, -1)`` (the gauge) is removed by
+projecting the cotangent and adding ``alpha 11^T / m``. The plan is then formed from the
+potentials outside the rule by ordinary autodiff. ``implicit_diff=False`` instead runs exactly
+``max_iter`` solver steps in ``bk.fori_loop`` and differentiates through them (a test oracle:
+time and memory grow with ``max_iter``).
+
+Precision: the solve runs in the input dtype (float16/bfloat16 are upcast to float32); the plan
+is returned in the input dtype. In float32 the attainable marginal error is about
+``1e-7 * max|C| / lambda`` (the potentials have that magnitude), so very small tolerances with
+very small softness cannot be met: the solver then stops at ``max_iter`` and
+``return_info=True`` reports it (``info.converged`` is False). Never ignore that flag outside jit.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, NamedTuple
+
+from softcore._numerics import safe_where
+from softcore._validate import check_bool, check_choice, check_int, check_softness
+from softcore._vjp import VJPRule
+from softcore.solvers.cg import cg_solve
+from softcore.solvers.ot_dual import dual_weights, entropic_ot_lbfgs, pnorm_ot_lbfgs
+from softcore.solvers.sinkhorn import sinkhorn_log
+
+__all__ = ["OT_MODES", "OTInfo", "proj_transport_polytope"]
+
+Array = Any
+
+OT_MODES = ("smooth", "c0", "c1", "c2")
+_Q = {"smooth": None, "c0": 2, "c1": 3, "c2": 4}
+_MARGINAL_FLOOR = 1e-12  # relative floor on marginals (as ott-jax): keeps log-marginals finite
+
+
+class OTInfo(NamedTuple):
+    """Diagnostics of :func:`proj_transport_polytope` (arrays of the batch shape ``(...)``)."""
+
+    marginal_error: Array  #: L1 marginal error of the returned plan, in the solve dtype
+    n_iter: Array  #: Sinkhorn updates or L-BFGS objective evaluations spent on the row
+    converged: Array  #: bool, ``marginal_error <= tol`` (False also for NaN)
+    tol: float  #: the tolerance that was requested
+
+
+def _compute_dtype(dtype: Any, *, xp: Any) -> Any:
+    return dtype if dtype in (xp.float32, xp.float64) else xp.float32
+
+
+def _check_positive_float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}.")
+    return float(value)
+
+
+# --------------------------------------------------------------------------------------------
+# The potentials rule: forward = solver, backward = implicit differentiation.
+# --------------------------------------------------------------------------------------------
+
+
+def _solve_potentials(
+    cost: Array, mu: Array, nu: Array, *, solver: str, q: int | None, tol: float, max_iter: int,
+    check_every: int, history: int, dual: str, unrolled: bool, bk: Any,
+) -> tuple[Array, Array, Array]:
+    xp = bk.xp
+    if solver == "sinkhorn":
+        st = sinkhorn_log(
+            cost, xp.log(mu), xp.log(nu), tol=tol, max_iter=max_iter, check_every=check_every,
+            unrolled=unrolled, bk=bk,
+        )
+        f, g, n_iter = st.f, st.g, st.n_iter
+    elif q is None:
+        f, g, n_iter = entropic_ot_lbfgs(
+            cost, xp.log(mu), xp.log(nu), tol=tol, max_iter=max_iter, history=history,
+            check_every=check_every, unrolled=unrolled, bk=bk,
+        )
+    else:
+        f, g, n_iter = pnorm_ot_lbfgs(
+            cost, mu, nu, q, tol=tol, max_iter=max_iter, history=history, check_every=check_every,
+            dual=dual, unrolled=unrolled, bk=bk,
+        )
+    # Gauge: (f + c, g - c) gives the same plan; return the representative with sum f = sum g.
+    n, m = f.shape[-1], g.shape[-1]
+    shift = (xp.sum(f, axis=-1, keepdims=True) - xp.sum(g, axis=-1, keepdims=True)) / (n + m)
+    return f - shift, g + shift, n_iter
+
+
+def _potentials_fwd(cost: Array, mu: Array, nu: Array, *, bk: Any, **static: Any) -> tuple[Any, tuple[Any, ...]]:
+    static.pop("cg_tol"), static.pop("cg_max_iter")
+    f, g, n_iter = _solve_potentials(cost, mu, nu, unrolled=False, bk=bk, **static)
+    # The backward needs only W = dGamma/dt. (Residuals are fresh arrays: torch must not see an
+    # input or an output of the rule again among the residuals.)
+    return (f, g, n_iter), (dual_weights(f, g, cost, static["q"], xp=bk.xp),)
+
+
+def _implicit_vjp(
+    w: Array, f_bar: Array, g_bar: Array, *, cg_tol: float, cg_max_iter: int, check_every: int, bk: Any
+) -> tuple[Array, Array, Array]:
+    """Cotangents ``(C_bar, mu_bar, nu_bar)`` from the potentials' cotangents, given
+    ``W = dGamma/dt`` (..., n, m) (see the module docstring)."""
+    xp = bk.xp
+    n, m = w.shape[-2], w.shape[-1]
+    if m > n:  # Schur complement on the smaller side: solve the transposed system
+        ct, nu_bar, mu_bar = _implicit_vjp(
+            xp.matrix_transpose(w), g_bar, f_bar, cg_tol=cg_tol, cg_max_iter=cg_max_iter,
+            check_every=check_every, bk=bk,
+        )
+        return xp.matrix_transpose(ct), mu_bar, nu_bar
+    r = xp.sum(w, axis=-1)  # (..., n)
+    c = xp.sum(w, axis=-2)  # (..., m)
+    # Remove the gauge component (1, -1) of the cotangent (it does not move the plan).
+    shift = (xp.sum(f_bar, axis=-1, keepdims=True) - xp.sum(g_bar, axis=-1, keepdims=True)) / (n + m)
+    f_bar = f_bar - shift
+    g_bar = g_bar + shift
+    tiny = float(xp.finfo(w.dtype).smallest_normal)
+    r_safe = xp.maximum(r, xp.full_like(r, tiny))
+
+    def w_t(u: Array) -> Array:  # W^T u: (..., n) -> (..., m)
+        return xp.sum(w * u[..., :, None], axis=-2)
+
+    def w_(v: Array) -> Array:  # W v: (..., m) -> (..., n)
+        return xp.sum(w * v[..., None, :], axis=-1)
+
+    alpha = xp.mean(c, axis=-1, keepdims=True)  # gauge term alpha * 1 1^T / m on the Schur complement
+
+    def schur(v: Array) -> Array:
+        return c * v - w_t(w_(v) / r_safe) + alpha * xp.mean(v, axis=-1, keepdims=True)
+
+    rhs = g_bar - w_t(f_bar / r_safe)
+    diag = c - xp.sum(w * w / r_safe[..., :, None], axis=-2) + alpha / m
+    precond = xp.maximum(diag, 1e-3 * alpha)
+    v = cg_solve(
+        schur, rhs, precond=precond, tol=cg_tol, max_iter=cg_max_iter, check_every=check_every, bk=bk
+    ).x
+    u = (f_bar - w_(v)) / r_safe
+    c_bar = w * (u[..., :, None] + v[..., None, :])
+    return c_bar, u, v
+
+
+def _potentials_bwd(res: tuple[Any, ...], cts: Any, *, bk: Any, **static: Any) -> tuple[Any, ...]:
+    xp = bk.xp
+    (w,) = res
+    f_bar, g_bar = cts[0], cts[1]
+    f_bar = xp.zeros_like(w[..., :, 0]) if f_bar is None else f_bar
+    g_bar = xp.zeros_like(w[..., 0, :]) if g_bar is None else g_bar
+    return _implicit_vjp(
+        w, f_bar, g_bar, cg_tol=static["cg_tol"], cg_max_iter=static["cg_max_iter"],
+        check_every=static["check_every"], bk=bk,
+    )
+
+
+OT_POTENTIALS = VJPRule("ot_potentials", _potentials_fwd, _potentials_bwd, n_outputs=3)
+
+
+# --------------------------------------------------------------------------------------------
+# Public projection.
+# --------------------------------------------------------------------------------------------
+
+
+def proj_transport_polytope(
+    cost: Array,
+    mu: Array,
+    nu: Array,
+    softness: Any = 0.1,
+    mode: str = "smooth",
+    *,
+    bk: Any,
+    use_entropic_ot_sinkhorn_on_entropic: bool = True,
+    sinkhorn_tol: float = 1e-5,
+    sinkhorn_max_iter: int = 10000,
+    lbfgs_tol: float = 1e-5,
+    lbfgs_max_iter: int = 10000,
+    implicit_diff: bool = True,
+    return_log_probs: bool = False,
+    return_info: bool = False,
+    check_every: int = 10,
+    lbfgs_history: int = 10,
+    dual: str = "auto",
+    cg_tol: float | None = None,
+    cg_max_iter: int | None = None,
+) -> Any:
+    r"""Regularised optimal-transport plan between ``mu`` and ``nu`` for ``cost`` (see module docstring).
+
+    Args:
+        cost: (..., n, m) cost matrices (any leading batch shape; solved together, no Python loop).
+        mu: (..., n) row marginal, ``nu``: (..., m) column marginal (broadcastable; positive,
+            equal totals; entries are floored at ``1e-12`` times the total).
+        softness: ``lambda > 0`` (Python float or array broadcastable to ``cost``).
+        mode: ``"smooth"`` (entropic), ``"c0"``, ``"c1"``, ``"c2"`` (p = 2, 3/2, 4/3).
+        use_entropic_ot_sinkhorn_on_entropic: smooth mode solver: Sinkhorn (True) or L-BFGS (False).
+        sinkhorn_tol, sinkhorn_max_iter: Sinkhorn L1 marginal tolerance and update budget.
+        lbfgs_tol, lbfgs_max_iter: L-BFGS L1 marginal tolerance and evaluation budget.
+        implicit_diff: implicit-function-theorem gradients (True) or autodiff through exactly
+            ``max_iter`` unrolled solver steps (False; for testing).
+        return_log_probs: return ``log Gamma`` instead (smooth: ``(f + g - C) / lambda`` exactly;
+            sparse modes: ``(q - 1) log [.]_+`` with exact ``-inf`` outside the support).
+        return_info: also return an :class:`OTInfo` (marginal error, iterations, converged flag).
+        check_every: solver steps between two convergence tests (one host sync each in torch).
+        lbfgs_history: number of L-BFGS curvature pairs.
+        dual: p-norm / L-BFGS formulation, ``"auto"``, ``"full"`` or ``"semi"`` (see
+            :mod:`softcore.solvers.ot_dual`).
+        cg_tol: relative residual of the CG solve in the backward (default ``1e-10`` in float64,
+            ``1e-5`` otherwise).
+        cg_max_iter: CG step budget in the backward (default ``2 min(n, m) + 100``).
+
+    Returns:
+        The plan ``Gamma`` (..., n, m) in the dtype of ``cost`` (or its log), and the
+        :class:`OTInfo` if ``return_info``.
+    """
+    xp = bk.xp
+    check_choice("mode", mode, OT_MODES)
+    check_softness(softness)
+    for name, flag in (
+        ("use_entropic_ot_sinkhorn_on_entropic", use_entropic_ot_sinkhorn_on_entropic),
+        ("implicit_diff", implicit_diff),
+        ("return_log_probs", return_log_probs),
+        ("return_info", return_info),
+    ):
+        check_bool(name, flag)
+    sinkhorn_tol = _check_positive_float("sinkhorn_tol", sinkhorn_tol)
+    lbfgs_tol = _check_positive_float("lbfgs_tol", lbfgs_tol)
+    sinkhorn_max_iter = check_int("sinkhorn_max_iter", sinkhorn_max_iter, minimum=1)
+    lbfgs_max_iter = check_int("lbfgs_max_iter", lbfgs_max_iter, minimum=1)
+    check_every = check_int("check_every", check_every, minimum=1)
+    lbfgs_history = check_int("lbfgs_history", lbfgs_history, minimum=1)
+    check_choice("dual", dual, ("auto", "full", "semi"))
+    if cost.ndim < 2:
+        raise ValueError(f"cost must have at least 2 dimensions (..., n, m), got shape {tuple(cost.shape)}.")
+    n, m = cost.shape[-2], cost.shape[-1]
+    out_dtype = cost.dtype
+    cd = _compute_dtype(cost.dtype, xp=xp)
+    if cg_tol is None:
+        cg_tol = 1e-10 if cd == xp.float64 else 1e-5
+    cg_tol = _check_positive_float("cg_tol", cg_tol)
+    cg_max_iter = 2 * min(n, m) + 100 if cg_max_iter is None else check_int("cg_max_iter", cg_max_iter, minimum=1)
+
+    cost_c = xp.astype(cost, cd)
+    softness = float(softness) if isinstance(softness, numbers.Real) else xp.astype(softness, cd)
+    scaled = cost_c / softness  # unit-softness problem
+    batch = scaled.shape[:-2]
+    mu_c = _floor_marginal(xp.broadcast_to(xp.astype(mu, cd), (*batch, n)), xp=xp)
+    nu_c = _floor_marginal(xp.broadcast_to(xp.astype(nu, cd), (*batch, m)), xp=xp)
+    total = (xp.sum(mu_c, axis=-1, keepdims=True) + xp.sum(nu_c, axis=-1, keepdims=True)) / 2
+    mu_c = mu_c * (total / xp.sum(mu_c, axis=-1, keepdims=True))
+    nu_c = nu_c * (total / xp.sum(nu_c, axis=-1, keepdims=True))
+
+    q = _Q[mode]
+    if q is None and use_entropic_ot_sinkhorn_on_entropic:
+        solver, tol, max_iter = "sinkhorn", sinkhorn_tol, sinkhorn_max_iter
+    else:
+        solver, tol, max_iter = "lbfgs", lbfgs_tol, lbfgs_max_iter
+    static = dict(
+        solver=solver, q=q, tol=tol, max_iter=max_iter, check_every=check_every, history=lbfgs_history, dual=dual
+    )
+    if implicit_diff:
+        f, g, n_iter = bk.custom_vjp(OT_POTENTIALS)(
+            scaled, mu_c, nu_c, cg_tol=cg_tol, cg_max_iter=cg_max_iter, **static
+        )
+    else:
+        f, g, n_iter = _solve_potentials(scaled, mu_c, nu_c, unrolled=True, bk=bk, **static)
+
+    t = f[..., :, None] + g[..., None, :] - scaled  # (..., n, m)
+    if q is None:
+        plan = xp.exp(t)
+    else:
+        tp = xp.maximum(t, xp.zeros_like(t))
+        plan = tp if q == 2 else (tp * tp if q == 3 else tp * tp * tp)
+
+    if return_log_probs:
+        if q is None:
+            out = t
+        else:
+            out = (q - 1) * safe_where(t > 0, t, xp.log, 1.0, xp.full_like(t, -float("inf")), xp=xp)
+    else:
+        out = plan
+    out = xp.astype(out, out_dtype)
+    if not return_info:
+        return out
+    sg = bk.stop_gradient
+    err = xp.sum(xp.abs(xp.sum(sg(plan), axis=-1) - mu_c), axis=-1) + xp.sum(
+        xp.abs(xp.sum(sg(plan), axis=-2) - nu_c), axis=-1
+    )
+    info = OTInfo(marginal_error=err, n_iter=sg(n_iter), converged=err <= tol, tol=tol)
+    return out, info
+
+
+def _floor_marginal(a: Array, *, xp: Any) -> Array:
+    floor = _MARGINAL_FLOOR * xp.sum(a, axis=-1, keepdims=True)
+    return xp.maximum(a, floor)

@@ -1,0 +1,291 @@
+r"""Dual solvers for regularised optimal transport (p-norm and entropic) by L-BFGS.
+
+All problems are written with **unit regularisation**: callers divide the cost by the softness
+``lambda`` first (the plan is unchanged and derivatives with respect to the softness come from
+that division). With ``t_ij = f_i + g_j - C_ij`` the duals are
+
+* p-norm (``p = 2, 3/2, 4/3``, ``q = p / (p - 1) = 2, 3, 4``):
+
+  .. math::
+      \max_{f,g}\; \mu^\top f + \nu^\top g - \tfrac1q \sum_{ij} [t_{ij}]_+^q, \qquad
+      \Gamma_{ij} = [t_{ij}]_+^{q-1};
+
+* entropic: :math:`\max_{f,g} \mu^\top f + \nu^\top g - \sum_{ij} e^{t_{ij}}`,
+  :math:`\Gamma_{ij} = e^{t_{ij}}`.
+
+In both, the gradient is the marginal violation ``(mu - Gamma 1, nu - Gamma^T 1)`` and the
+optimality conditions are ``Gamma 1 = mu``, ``Gamma^T 1 = nu``.
+
+Two formulations are solved with :func:`softcore.solvers.lbfgs.lbfgs_minimize`:
+
+``full``
+    L-BFGS on ``(f, g)`` jointly (``d = n + m``), started from ``g = 0`` and the exact ``f(g)``.
+``semi``
+    L-BFGS on ``g`` only (``d = m``), with ``f`` eliminated exactly row by row. For the entropic
+    dual ``f(g) = log mu - LSE_j(g_j - C_ij)``; for the p-norm duals ``f_i(g)`` is the root of
+    ``sum_j [f_i - (C_ij - g_j)]_+^{q-1} = mu_i``, found in closed form after sorting the row
+    (the transport analogue of the sparsemax / p-norm simplex projections), then polished by one
+    Newton step. The semi-dual is far better conditioned when ``m`` (or, transposed, ``n``) is
+    small compared with the other side (``argmax``: ``m = 2``; ``top_k``: ``m = k + 1``).
+
+Measured on sorting / argmax / top-k costs (float64, tolerance 1e-5 on the L1 marginal error),
+the number of evaluations (each one or two passes over the ``n x m`` cost):
+
+=====================  ======  =================  ======================
+problem                solver  q = 2 / 3 / 4      entropic
+=====================  ======  =================  ======================
+sort n=256, lam=0.1    full    413 / 100 / 81     27 (Sinkhorn: 6)
+sort n=256, lam=0.1    semi    259 / 56 / 31 (*)  8
+argmax n=256, lam=0.1  full    628 / 315 / 276    81
+argmax n=256, lam=0.1  semi    45 / 12 / 7        11
+=====================  ======  =================  ======================
+
+(*) each semi-dual p-norm evaluation also sorts the rows, which costs more than a pass when
+``m`` is large; ``dual="auto"`` therefore picks ``semi`` when ``4 min(n, m) <= max(n, m)``.
+
+Precision: everything runs in the dtype of ``cost`` (callers upcast float16/bfloat16).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import array_api_compat
+
+from softcore._numerics import logsumexp
+from softcore.solvers.lbfgs import lbfgs_minimize
+
+__all__ = [
+    "dual_weights",
+    "entropic_ot_lbfgs",
+    "plan_from_potentials",
+    "pnorm_ot_lbfgs",
+    "pnorm_row_solve",
+    "resolve_dual",
+]
+
+Array = Any
+
+
+def _pow(t: Array, k: int) -> Array:
+    """``t ** k`` for a small static integer ``k >= 0`` by multiplication (exact derivative at 0)."""
+    if k == 0:
+        return t * 0 + 1
+    out = t
+    for _ in range(k - 1):
+        out = out * t
+    return out
+
+
+def _slack_t(f: Array, g: Array, cost: Array) -> Array:
+    return f[..., :, None] + g[..., None, :] - cost  # (..., n, m)
+
+
+def plan_from_potentials(f: Array, g: Array, cost: Array, q: int | None, *, xp: Any) -> Array:
+    """``Gamma = exp(t)`` (``q=None``, entropic) or ``[t]_+^{q-1}``, ``t = f + g - C`` -> (..., n, m)."""
+    t = _slack_t(f, g, cost)
+    if q is None:
+        return xp.exp(t)
+    return _pow(xp.maximum(t, xp.zeros_like(t)), q - 1)
+
+
+def dual_weights(f: Array, g: Array, cost: Array, q: int | None, *, xp: Any) -> Array:
+    """``W = d Gamma / d t``: ``exp(t)`` (entropic) or ``(q - 1) [t]_+^{q-2}`` (``1[t > 0]`` for q=2)."""
+    t = _slack_t(f, g, cost)
+    if q is None:
+        return xp.exp(t)
+    if q == 2:
+        return xp.astype(t > 0, t.dtype)
+    return (q - 1) * _pow(xp.maximum(t, xp.zeros_like(t)), q - 2)
+
+
+def _newton_polish(h: Array, b: Array, mu: Array, p: int, *, xp: Any) -> Array:
+    """One Newton step on ``phi(h) = sum_j [h - b_j]_+^p - mu`` (convex, increasing)."""
+    r = xp.maximum(h[..., None] - b, xp.zeros_like(b))
+    phi = xp.sum(_pow(r, p), axis=-1) - mu
+    dphi = p * xp.sum(_pow(r, p - 1) if p > 1 else xp.astype(r > 0, r.dtype), axis=-1)
+    ok = dphi > 0
+    return h - xp.where(ok, phi / xp.where(ok, dphi, xp.ones_like(dphi)), xp.zeros_like(phi))
+
+
+def _cubic_root(p_coef: Array, q_coef: Array, *, xp: Any) -> Array:
+    """Real root of ``u^3 + P u + Q = 0`` for ``P >= 0`` (hyperbolic Cardano, cube-root fallback)."""
+    p_safe = xp.where(p_coef > 0, p_coef, xp.ones_like(p_coef))
+    z = 1.5 * 3**0.5 * xp.abs(q_coef) / (p_safe * xp.sqrt(p_safe))
+    use_sinh = (p_coef > 0) & (z < 1e12)
+    z_safe = xp.where(use_sinh, z, xp.zeros_like(z))
+    sgn = xp.where(q_coef >= 0, xp.ones_like(q_coef), -xp.ones_like(q_coef))
+    u_sinh = -sgn * 2 * xp.sqrt(p_safe / 3) * xp.sinh(xp.asinh(z_safe) / 3)
+    mag = xp.abs(q_coef)
+    mag_safe = xp.where(mag > 0, mag, xp.ones_like(mag))
+    u_cbrt = xp.where(mag > 0, -sgn * mag_safe ** (1 / 3), xp.zeros_like(mag))
+    return xp.where(use_sinh, u_sinh, u_cbrt)
+
+
+def pnorm_row_solve(a: Array, mu: Array, q: int, *, xp: Any) -> Array:
+    r"""Solve :math:`\sum_j [f - a_j]_+^{q-1} = \mu` for ``f`` along the last axis.
+
+    ``a`` is (..., m), ``mu`` (...,) positive -> ``f`` (...,). Sort ``a`` ascending and shift by its
+    minimum (``b = a_sorted - a_(1) >= 0``); for each support size ``k`` the equation restricted to
+    the ``k`` smallest entries has the closed-form root ``h_k`` (with ``S_r = sum_{l<=k} b_l^r``,
+    central moments ``M_2``, ``M_3`` about the mean ``m_k``):
+
+    * q = 2: ``h_k = (mu + S_1) / k``
+    * q = 3: ``h_k = m_k + sqrt((mu - M_2) / k)``
+    * q = 4: ``h_k = m_k + u`` with ``u^3 + (3 M_2 / k) u - (mu + M_3) / k = 0``
+
+    The support is the largest ``k`` with ``b_(k) < h_k``; a final Newton step on the full
+    equation removes the round-off of the moment formulas.
+    """
+    p = q - 1
+    a_sorted = xp.sort(a, axis=-1, stable=True)
+    a0 = a_sorted[..., :1]
+    b = a_sorted - a0  # (..., m) >= 0
+    m = a.shape[-1]
+    k = xp.arange(1, m + 1, dtype=a.dtype, device=array_api_compat.device(a))  # (m,)
+    mu_e = mu[..., None]
+    s1 = xp.cumulative_sum(b, axis=-1)
+    if p == 1:
+        h = (mu_e + s1) / k
+    else:
+        mean = s1 / k
+        s2 = xp.cumulative_sum(b * b, axis=-1)
+        m2 = xp.maximum(s2 - s1 * mean, xp.zeros_like(s2))
+        if p == 2:
+            h = mean + xp.sqrt(xp.maximum(mu_e - m2, xp.zeros_like(m2)) / k)
+        else:
+            s3 = xp.cumulative_sum(b * b * b, axis=-1)
+            m3 = s3 - 3 * mean * s2 + 2 * k * mean * mean * mean
+            h = mean + _cubic_root(3 * m2 / k, -(mu_e + m3) / k, xp=xp)
+    valid = b < h  # (..., m): k-th smallest strictly inside the support
+    score = xp.where(valid, xp.broadcast_to(k, valid.shape), xp.zeros_like(h))
+    k_star = xp.argmax(score, axis=-1, keepdims=True)  # largest valid k (index k - 1)
+    h_star = xp.take_along_axis(h, k_star, axis=-1)[..., 0]
+    if p > 1:
+        h_star = _newton_polish(h_star, b, mu, p, xp=xp)
+    return h_star + a0[..., 0]
+
+
+def resolve_dual(dual: str, n: int, m: int) -> str:
+    """``"auto"`` -> ``"semi"`` if ``4 min(n, m) <= max(n, m)`` else ``"full"``."""
+    if dual != "auto":
+        return dual
+    return "semi" if 4 * min(n, m) <= max(n, m) else "full"
+
+
+def _swap(cost: Array, mu: Array, nu: Array, *, xp: Any) -> tuple[Array, Array, Array]:
+    return xp.matrix_transpose(cost), nu, mu
+
+
+def pnorm_ot_lbfgs(
+    cost: Array,
+    mu: Array,
+    nu: Array,
+    q: int,
+    *,
+    tol: float,
+    max_iter: int,
+    history: int = 10,
+    check_every: int = 10,
+    dual: str = "auto",
+    unrolled: bool = False,
+    bk: Any,
+) -> tuple[Array, Array, Array]:
+    """Solve the p-norm regularised OT dual (unit softness); returns ``(f, g, n_eval)``.
+
+    ``cost`` (..., n, m), ``mu`` (..., n), ``nu`` (..., m) positive with equal sums. ``dual`` is
+    ``"full"``, ``"semi"`` or ``"auto"`` (see the module docstring). ``tol`` bounds the L1 norm
+    of the L-BFGS gradient (the marginal violation).
+    """
+    xp = bk.xp
+    n, m = cost.shape[-2], cost.shape[-1]
+    kind = resolve_dual(dual, n, m)
+    if kind == "semi" and n < m:  # eliminate the larger side: solve the transposed problem
+        g, f, n_eval = pnorm_ot_lbfgs(
+            *_swap(cost, mu, nu, xp=xp), q, tol=tol, max_iter=max_iter, history=history,
+            check_every=check_every, dual="semi", unrolled=unrolled, bk=bk,
+        )
+        return f, g, n_eval
+
+    def energy_terms(f: Array, g: Array) -> tuple[Array, Array, Array]:
+        tp = xp.maximum(_slack_t(f, g, cost), xp.zeros_like(cost))
+        gam = _pow(tp, q - 1)
+        energy = xp.sum(xp.sum(gam * tp, axis=-1), axis=-1) / q
+        lin = xp.sum(mu * f, axis=-1) + xp.sum(nu * g, axis=-1)
+        return gam, energy - lin, energy + xp.abs(xp.sum(mu * f, axis=-1)) + xp.abs(xp.sum(nu * g, axis=-1))
+
+    if kind == "full":
+
+        def objective(x: Array) -> tuple[Array, Array, Array]:
+            f, g = x[..., :n], x[..., n:]
+            gam, value, scale = energy_terms(f, g)
+            grad = xp.concat([xp.sum(gam, axis=-1) - mu, xp.sum(gam, axis=-2) - nu], axis=-1)
+            return value, grad, scale
+
+        g0 = xp.zeros_like(nu)
+        f0 = pnorm_row_solve(cost - g0[..., None, :], mu, q, xp=xp)
+        state = lbfgs_minimize(
+            objective, xp.concat([f0, g0], axis=-1), tol=tol, max_iter=max_iter, history=history,
+            check_every=check_every, unrolled=unrolled, bk=bk,
+        )
+        return state.x[..., :n], state.x[..., n:], state.n_eval
+
+    def row_potential(g: Array) -> Array:
+        return pnorm_row_solve(cost - g[..., None, :], mu, q, xp=xp)
+
+    def semi_objective(g: Array) -> tuple[Array, Array, Array]:
+        f = row_potential(g)
+        gam, value, scale = energy_terms(f, g)
+        return value, xp.sum(gam, axis=-2) - nu, scale
+
+    state = lbfgs_minimize(
+        semi_objective, xp.zeros_like(nu), tol=tol, max_iter=max_iter, history=history,
+        check_every=check_every, unrolled=unrolled, bk=bk,
+    )
+    return row_potential(state.x), state.x, state.n_eval
+
+
+def entropic_ot_lbfgs(
+    cost: Array,
+    log_mu: Array,
+    log_nu: Array,
+    *,
+    tol: float,
+    max_iter: int,
+    history: int = 10,
+    check_every: int = 10,
+    unrolled: bool = False,
+    bk: Any,
+) -> tuple[Array, Array, Array]:
+    r"""Entropic OT (unit softness) by L-BFGS on the semi-dual in ``g``; returns ``(f, g, n_eval)``.
+
+    With ``f(g) = log mu - LSE_j(g_j - C_ij)`` (exact row marginals) the semi-dual is
+    ``min_g -mu.f(g) - nu.g`` with gradient ``Gamma^T 1 - nu``. When ``n < m`` the transposed
+    problem is solved instead (the smaller side is the L-BFGS variable).
+    """
+    xp = bk.xp
+    n, m = cost.shape[-2], cost.shape[-1]
+    if n < m:
+        g, f, n_eval = entropic_ot_lbfgs(
+            xp.matrix_transpose(cost), log_nu, log_mu, tol=tol, max_iter=max_iter, history=history,
+            check_every=check_every, unrolled=unrolled, bk=bk,
+        )
+        return f, g, n_eval
+    mu, nu = xp.exp(log_mu), xp.exp(log_nu)
+
+    def row_potential(g: Array) -> Array:
+        return log_mu - logsumexp(g[..., None, :] - cost, axis=-1, xp=xp)
+
+    def objective(g: Array) -> tuple[Array, Array, Array]:
+        f = row_potential(g)
+        plan = xp.exp(_slack_t(f, g, cost))
+        lin_f, lin_g = xp.sum(mu * f, axis=-1), xp.sum(nu * g, axis=-1)
+        scale = xp.abs(lin_f) + xp.abs(lin_g) + xp.sum(mu, axis=-1)
+        return -lin_f - lin_g, xp.sum(plan, axis=-2) - nu, scale
+
+    g0 = log_nu - logsumexp(-cost, axis=-2, xp=xp)
+    state = lbfgs_minimize(
+        objective, g0, tol=tol, max_iter=max_iter, history=history, check_every=check_every,
+        unrolled=unrolled, bk=bk,
+    )
+    return row_potential(state.x), state.x, state.n_eval
