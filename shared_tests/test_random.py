@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import selected_backends
 
 from harness.assertions import assert_close
 from softcore import random as core
@@ -62,7 +63,7 @@ def npy(h, x):
 
 
 def modes_for(h, modes):
-    """The modes a test loops over: all in torch, the first ones only in JAX (compile time)."""
+    """The modes a test loops over: all in torch, the first one only in JAX (compile time)."""
     return modes if h.name == "torch" else modes[:1]
 
 
@@ -554,8 +555,10 @@ def test_chi_square_permutation(harness):
 # ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.compile
 def test_jax_jit_and_vmap_over_keys():
-    pytest.importorskip("jax")
+    if "jax" not in selected_backends():
+        pytest.skip("JAX not selected (SOFT_TEST_BACKENDS)")
     import jax
     import jax.numpy as jnp
 

@@ -219,8 +219,10 @@ class TorchHarness(Harness):
         for i in idx:
             args[i] = args[i].clone().requires_grad_(True)
         loss = self._loss(case, args, mode, softness, cots)
-        grads = torch.autograd.grad(loss, [args[i] for i in idx], create_graph=True)
-        gv = sum((g * torch.as_tensor(v)).sum() for g, v in zip(grads, direction, strict=True))
+        grads = torch.autograd.grad(loss, [args[i] for i in idx], create_graph=True, allow_unused=True)
+        gv = sum((g * torch.as_tensor(v)).sum() for g, v in zip(grads, direction, strict=True) if g is not None)
+        if not (isinstance(gv, torch.Tensor) and gv.requires_grad):  # linear op: the Hessian is zero
+            return [np.zeros(np.shape(inputs[i])) for i in idx]
         hs = torch.autograd.grad(gv, [args[i] for i in idx], allow_unused=True)
         return [np.zeros(np.shape(inputs[i])) if h is None else self.to_numpy(h) for i, h in zip(idx, hs, strict=True)]
 

@@ -127,7 +127,7 @@ def case_params(cases: list[OpCase], *, modes: str = "all") -> list[Any]:
     params = []
     for c in cases:
         if not c.has_mode:
-            if modes in ("all", "soft", "hessian"):
+            if modes in ("all", "soft") or (modes == "hessian" and c.hessian):
                 params.append(pytest.param(c, None, id=c.id))
             continue
         if modes == "all":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ensure_float", "is_floating"]
+import array_api_compat
+
+__all__ = ["device", "ensure_float", "is_floating"]
 
 
 def is_floating(x: Any, *, xp: Any) -> bool:
@@ -17,3 +19,12 @@ def ensure_float(x: Any, *, bk: Any) -> Any:
     if xp.isdtype(x.dtype, "real floating"):
         return x
     return xp.astype(x, bk.default_float_dtype())
+
+
+def device(x: Any) -> Any:
+    """The device of ``x``. torch tensors are asked directly: ``array_api_compat.device`` goes through
+    an ``lru_cache`` that torch.compile (Dynamo) warns about. (Under ``jax.jit`` this is ``None``,
+    which array creation functions accept.)"""
+    if type(x).__module__.startswith("torch"):
+        return x.device
+    return array_api_compat.device(x)

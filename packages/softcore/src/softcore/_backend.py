@@ -17,6 +17,8 @@ member                        meaning
                               only used inside rule forwards (never differentiated)
 ``segment_sum(d, ids, n)``    sum ``d`` (..., m) into ``n`` bins along the last axis
 ``default_float_dtype()``     the framework's default floating dtype (for integer inputs)
+``checkpoint(fn)``            ``fn`` with its intermediates recomputed in the backward pass
+                              (``jax.checkpoint``; identity where the framework gains nothing)
 ============================  ==================================================================
 
 Every member has a test in ``shared_tests/core`` that runs it on every backend. softcore never
@@ -66,6 +68,8 @@ class Backend(Protocol):
     def segment_sum(self, data: Any, segment_ids: Any, /, *, num_segments: int) -> Any: ...
 
     def default_float_dtype(self) -> Any: ...
+
+    def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]: ...
 
 
 class ArrayAPIBackend:
@@ -121,6 +125,9 @@ class ArrayAPIBackend:
         bins = xp.arange(num_segments, device=array_api_compat.device(data))
         one_hot = xp.astype(segment_ids[..., None] == bins, data.dtype)  # (..., m, k)
         return xp.sum(one_hot * data[..., None], axis=-2)
+
+    def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]:
+        return fn
 
     def default_float_dtype(self) -> Any:
         info = self.xp.__array_namespace_info__()

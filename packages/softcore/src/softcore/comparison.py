@@ -36,7 +36,7 @@ from typing import Any
 import array_api_compat
 
 from softcore import elementwise as _ew
-from softcore._arrays import ensure_float
+from softcore._arrays import device as _device, ensure_float
 from softcore._typing import ELEMENTWISE_MODES, Array, Mode, SoftBool
 from softcore._validate import check_choice
 
@@ -53,14 +53,6 @@ def _check_nonnegative(name: str, value: Any) -> Any:
     elif not hasattr(value, "shape"):
         raise TypeError(f"{name} must be a non-negative number or an array, got {value!r}.")
     return value
-
-
-def _device(x: Array) -> Any:
-    """The device of ``x``; torch tensors are asked directly (``array_api_compat.device`` goes through an
-    ``lru_cache`` that torch.compile's Dynamo refuses to trace without a warning)."""
-    if type(x).__module__.startswith("torch"):
-        return x.device
-    return array_api_compat.device(x)
 
 
 def _operands(x: Array, y: Any, mode: str, epsilon: Any, *, bk: Any) -> tuple[Array, Array, Array]:

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import array_api_compat
-
-from softcore._arrays import ensure_float
+from softcore._arrays import device, ensure_float
 from softcore._numerics import sigmoid, softplus
 from softcore._typing import ELEMENTWISE_MODES, SIGMOIDAL_MODES, Array, SoftBool
 from softcore._validate import check_bool, check_choice, check_int, check_softness
@@ -69,17 +67,16 @@ def _c1_pnorm_core(u: Array, *, xp: Any) -> Array:
 
 
 def _c2_pnorm_root(u: Array, *, xp: Any) -> Array:
-    """``b = t + u/2`` with ``t`` the real root of ``t^3 + A t + B = 0``, ``A = 3u^2/4``, ``B = -1/2``.
+    """``b = t + u/2`` with ``t`` the real root of ``t^3 + A t - 1/2 = 0``, ``A = 3u^2/4 >= 0``.
 
-    Hyperbolic Cardano: ``t = 2 sqrt(A/3) sinh(asinh(3 |B| / (2 A sqrt(A/3))) / 3)`` for
-    ``A > 0``; ``t = 2^(-1/3)`` at ``A = 0``. Computed in at least float32.
+    Cardano with the second cube root taken from the product of the two (``-A/3``), so there is no
+    cancellation: ``c = (1/4 + sqrt(1/16 + A^3/27))^(1/3)``, ``t = c - (A/3) / c``. ``c >= 2^(-1/3)``,
+    so the formula and all its derivatives are smooth for every ``u``. Computed in at least float32.
     """
     v = _upcast_half(u, xp=xp)
     a = 0.75 * v * v
-    big = a > 1e-12
-    a_safe = xp.where(big, a, xp.ones_like(a))
-    r = xp.sqrt(a_safe / 3)
-    t = xp.where(big, 2 * r * xp.sinh(xp.asinh(0.75 / (a_safe * r)) / 3), 0.5 ** (1 / 3) + v * 0)
+    c = (0.25 + xp.sqrt(0.0625 + a * a * a / 27)) ** (1 / 3)
+    t = c - (a / 3) / c
     return xp.astype(t + v / 2, u.dtype)
 
 
@@ -235,7 +232,7 @@ def round(  # noqa: A001
     if mode == "hard":
         return xp.round(x)
     check_softness(softness)
-    offsets = xp.arange(-neighbor_radius, neighbor_radius + 1, dtype=x.dtype, device=array_api_compat.device(x))
+    offsets = xp.arange(-neighbor_radius, neighbor_radius + 1, dtype=x.dtype, device=device(x))
     finite = xp.isfinite(x)
     base = bk.stop_gradient(xp.floor(xp.where(finite, x, xp.zeros_like(x))))
     centres = base[..., None] + offsets  # (..., 2R + 1)

@@ -37,10 +37,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from softcore._arrays import ensure_float
+from softcore._arrays import device as _device, ensure_float
 from softcore._typing import Array, SoftBool, SoftIndex
 from softcore._validate import canonicalize_axis, check_bool, check_int
-from softcore.comparison import _device
 
 __all__ = [
     "choose",
@@ -285,7 +284,8 @@ def dynamic_slice(
     if not isinstance(slice_sizes, Sequence) or isinstance(slice_sizes, (str, bytes)):
         raise TypeError(f"{n_sizes} must be a sequence of ints, got {type(slice_sizes).__name__}.")
     if hasattr(soft_start_indices, "shape"):  # a (ndim, n) array: one row per axis
-        starts = [soft_start_indices[i, ...] for i in range(soft_start_indices.shape[0])]
+        rows: Any = soft_start_indices
+        starts = [rows[i, ...] for i in range(rows.shape[0])]
     else:
         starts = list(soft_start_indices)
     if len(starts) != x.ndim:

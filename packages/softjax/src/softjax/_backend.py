@@ -68,6 +68,10 @@ class JaxBackend:
     def default_float_dtype(self) -> Any:
         return jnp.result_type(float)
 
+    def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]:
+        # Rematerialise in the backward pass: chunked O(n^2) ops keep O(n * chunk) residuals.
+        return jax.checkpoint(fn)
+
 
 JAX = JaxBackend()
 

@@ -62,6 +62,10 @@ class TorchBackend:
     def default_float_dtype(self) -> Any:
         return torch.get_default_dtype()
 
+    def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]:
+        # Identity for now: torch.utils.checkpoint does not compose with torch.func transforms.
+        return fn
+
 
 TORCH = TorchBackend()
 

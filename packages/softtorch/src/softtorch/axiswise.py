@@ -215,7 +215,7 @@ def sort(
         return_index=return_indices,
     )
     values, index = out if return_indices is True else (out, None)
-    return torch.return_types.sort((values, index))
+    return torch.return_types.sort((values, index))  # type: ignore[arg-type]  # indices may be None
 
 
 @doc_from(_core.rank)
@@ -264,7 +264,7 @@ def topk(
         bk=TORCH,
         names=_NAMES,
     )
-    return torch.return_types.topk((values, index))
+    return torch.return_types.topk((values, index))  # type: ignore[arg-type]  # indices may be None
 
 
 @doc_from(_core_argtop_k)

@@ -8,8 +8,7 @@ import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import array_api_compat
-
+from softcore._arrays import device  # noqa: F401  (re-exported for the axiswise modules)
 from softcore._numerics import logsumexp
 from softcore._standardize import standardize_and_squash
 from softcore._typing import Array
@@ -50,14 +49,6 @@ def nm(names: Names, key: str) -> str:
     return key if names is None else names.get(key, key)
 
 
-def device(x: Array) -> Any:
-    """The device of ``x``. torch tensors are asked directly: ``array_api_compat.device`` goes through
-    an ``lru_cache`` that torch.compile (Dynamo) warns about."""
-    if type(x).__module__.startswith("torch"):
-        return x.device
-    return array_api_compat.device(x)
-
-
 _INDEX_DTYPES: dict[int, Any] = {}
 
 
@@ -94,7 +85,7 @@ def check_log_prob_request(return_log_probs: Any, log_prob_eps: Any) -> None:
         raise ValueError("log_prob_eps is only used with return_log_probs=True.")
     if isinstance(log_prob_eps, bool) or not isinstance(log_prob_eps, numbers.Real):
         raise TypeError(f"log_prob_eps must be a float in (0, 1], got {log_prob_eps!r}.")
-    if not 0 < log_prob_eps <= 1:
+    if not 0 < float(log_prob_eps) <= 1:
         raise ValueError(f"log_prob_eps must be in (0, 1], got {log_prob_eps!r}.")
 
 
@@ -180,15 +171,15 @@ def as_q(q: Any, like: Array, *, xp: Any, name: str = "q", scale: float = 1.0) -
     if isinstance(q, bool):
         raise TypeError(f"{name} must be a number or an array, got {q!r}.")
     if isinstance(q, numbers.Real):
-        if not 0 <= q <= scale:
+        if not 0 <= float(q) <= scale:
             raise ValueError(f"{name} must be in [0, {scale:g}], got {q!r}.")
-        return xp.asarray(q / scale, dtype=like.dtype, device=device(like))
+        return xp.asarray(float(q) / scale, dtype=like.dtype, device=device(like))
     if isinstance(q, (list, tuple)):
         flat = _flatten(q)
         for v in flat:
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
                 raise TypeError(f"{name} must contain numbers, got {v!r}.")
-            if not 0 <= v <= scale:
+            if not 0 <= float(v) <= scale:
                 raise ValueError(f"{name} must be in [0, {scale:g}], got {v!r}.")
         arr = xp.asarray(q, dtype=like.dtype, device=device(like))
         return arr / scale if scale != 1.0 else arr

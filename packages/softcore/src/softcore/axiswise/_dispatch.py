@@ -14,7 +14,9 @@ soft modes ``smooth``/``c0``/``c1``/``c2`` only (hard modes never reach this mod
 
 Value-only methods (``sorting_network`` values, ``fast_soft_sort``, ``smooth_sort``) instead
 provide ``network_values(xs, softness, mode, *, bk, standardized)`` (ascending values in the space
-of ``xs``; the caller unsquashes). Wiring a method is one entry of ``_REGISTRY``.
+of ``xs``; the caller unsquashes). A method announces the optional keywords it takes with the
+attributes ``uses_pad`` (``standardized=``) and ``uses_ot_kwargs`` (``ot_kwargs=``). Wiring a
+method is one entry of ``_REGISTRY``.
 """
 
 from __future__ import annotations
@@ -107,8 +109,15 @@ def _check_mode_for(method: str, mode: str) -> None:
         raise ValueError(f"method='smooth_sort' supports only mode='smooth' (or 'hard'), got mode={mode!r}.")
 
 
-def _extra(impl: Any, standardized: bool) -> dict[str, Any]:
-    return {"standardized": standardized} if getattr(impl, "uses_pad", False) else {}
+def _extra(impl: Any, standardized: bool, ot_kwargs: Any) -> dict[str, Any]:
+    """Keyword arguments only some methods take: ``standardized`` (the sorting network's padding)
+    and ``ot_kwargs`` (solver settings), announced by ``uses_pad`` / ``uses_ot_kwargs``."""
+    extra: dict[str, Any] = {}
+    if getattr(impl, "uses_pad", False):
+        extra["standardized"] = standardized
+    if getattr(impl, "uses_ot_kwargs", False):
+        extra["ot_kwargs"] = ot_kwargs
+    return extra
 
 
 def permutation_rows(
@@ -125,7 +134,8 @@ def permutation_rows(
 ) -> Array:
     """Rows (m,) of the ascending soft permutation -> (..., m, [n]) (log-probabilities if ``log``)."""
     impl = _impl(method)
-    return impl.permutation_rows(xs, rows, softness, mode, bk=bk, return_log_probs=log, **_extra(impl, standardized))
+    extra = _extra(impl, standardized, ot_kwargs)
+    return impl.permutation_rows(xs, rows, softness, mode, bk=bk, return_log_probs=log, **extra)
 
 
 def argmax(
@@ -141,10 +151,10 @@ def argmax(
 ) -> Array:
     """Soft argmax -> (..., [n]) (log-probabilities if ``log``)."""
     impl = _impl(method)
+    extra = _extra(impl, standardized, ot_kwargs)
     if hasattr(impl, "argmax"):
-        return impl.argmax(xs, softness, mode, bk=bk, return_log_probs=log)
+        return impl.argmax(xs, softness, mode, bk=bk, return_log_probs=log, **extra)
     rows = bk.xp.arange(xs.shape[-1] - 1, xs.shape[-1], device=device(xs))
-    extra = _extra(impl, standardized)
     return impl.permutation_rows(xs, rows, softness, mode, bk=bk, return_log_probs=log, **extra)[..., 0, :]
 
 
@@ -161,11 +171,12 @@ def sorted_values(
 ) -> Array:
     """Ascending soft-sorted values of ``x`` (..., n) for SoftIndex methods (fused when possible)."""
     impl = _impl(method)
+    extra = _extra(impl, True, ot_kwargs)
     if hasattr(impl, "sorted_values"):
-        return impl.sorted_values(x, xs, softness, mode, bk=bk, gated_grad=gated_grad)
+        return impl.sorted_values(x, xs, softness, mode, bk=bk, gated_grad=gated_grad, **extra)
     xp = bk.xp
     rows = xp.arange(xs.shape[-1], device=device(xs))
-    p = impl.permutation_rows(xs, rows, softness, mode, bk=bk)
+    p = impl.permutation_rows(xs, rows, softness, mode, bk=bk, **extra)
     return select(p if gated_grad else bk.stop_gradient(p), x, xp=xp)
 
 
@@ -174,7 +185,10 @@ def network_values(
 ) -> Array:
     """Ascending values in the space of ``xs`` for value-network methods -> (..., n)."""
     _check_mode_for(method, mode)
-    return _impl(method).network_values(xs, softness, mode, bk=bk, standardized=standardized)
+    impl = _impl(method)
+    extra = _extra(impl, standardized, ot_kwargs)
+    extra.setdefault("standardized", standardized)  # value methods always need it (unsquash / padding)
+    return impl.network_values(xs, softness, mode, bk=bk, **extra)
 
 
 def rank(
@@ -191,4 +205,4 @@ def rank(
     """Soft ranks in [1, n] -> (..., n); 1 is the smallest (largest if ``descending``)."""
     _check_mode_for(method, mode)
     impl = _impl(method)
-    return impl.rank(xs, softness, mode, descending, bk=bk, **_extra(impl, standardized))
+    return impl.rank(xs, softness, mode, descending, bk=bk, **_extra(impl, standardized, ot_kwargs))

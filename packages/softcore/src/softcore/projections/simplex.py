@@ -49,9 +49,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import array_api_compat
-
-from softcore._arrays import ensure_float
+from softcore._arrays import device, ensure_float
 from softcore._numerics import log_softmax, softmax
 from softcore._typing import Array
 from softcore._validate import check_bool, check_choice, check_softness
@@ -147,7 +145,7 @@ def _threshold_residual(u: Array, power: int, *, bk: Any) -> Array:
 def _threshold_closed_form(us: Array, power: int, *, xp: Any) -> tuple[Array, Array]:
     """Support (by sort and prefix sums) and the closed-form root on it. No derivatives needed."""
     n = us.shape[-1]
-    dev = _device(us)
+    dev = device(us)
     v = xp.sort(us, axis=-1, descending=True, stable=True)  # (..., n), v[0] = 0
     v = xp.clip(v, -2.0, 0.0)  # values below -1 are never in the support; keeps the sums bounded
     k = xp.arange(1, n + 1, dtype=us.dtype, device=dev)  # (n,)
@@ -191,13 +189,6 @@ def _cumsum(v: Array, *, xp: Any) -> Array:
     ``lru_cache`` that torch.compile warns about."""
     cumsum = getattr(xp, "cumsum", None)
     return cumsum(v, -1) if cumsum is not None else xp.cumulative_sum(v, axis=-1)
-
-
-def _device(x: Array) -> Any:
-    """torch tensors are asked directly (array_api_compat.device's lru_cache upsets torch.compile)."""
-    if type(x).__module__.startswith("torch"):
-        return x.device
-    return array_api_compat.device(x)
 
 
 def _depressed_cubic_root(p: Array, q: Array, *, xp: Any) -> Array:

@@ -99,13 +99,13 @@ def _check_positive_float(name: str, value: Any) -> float:
 
 def _solve_potentials(
     cost: Array, mu: Array, nu: Array, *, solver: str, q: int | None, tol: float, max_iter: int,
-    check_every: int, history: int, dual: str, unrolled: bool, bk: Any,
+    check_every: int, history: int, dual: str, anneal: bool, unrolled: bool, bk: Any,
 ) -> tuple[Array, Array, Array]:
     xp = bk.xp
     if solver == "sinkhorn":
         st = sinkhorn_log(
             cost, xp.log(mu), xp.log(nu), tol=tol, max_iter=max_iter, check_every=check_every,
-            unrolled=unrolled, bk=bk,
+            unrolled=unrolled, anneal=anneal, bk=bk,
         )
         f, g, n_iter = st.f, st.g, st.n_iter
     elif q is None:
@@ -207,6 +207,7 @@ def proj_transport_polytope(
     use_entropic_ot_sinkhorn_on_entropic: bool = True,
     sinkhorn_tol: float = 1e-5,
     sinkhorn_max_iter: int = 10000,
+    sinkhorn_anneal: bool = True,
     lbfgs_tol: float = 1e-5,
     lbfgs_max_iter: int = 10000,
     implicit_diff: bool = True,
@@ -228,6 +229,8 @@ def proj_transport_polytope(
         mode: ``"smooth"`` (entropic), ``"c0"``, ``"c1"``, ``"c2"`` (p = 2, 3/2, 4/3).
         use_entropic_ot_sinkhorn_on_entropic: smooth mode solver: Sinkhorn (True) or L-BFGS (False).
         sinkhorn_tol, sinkhorn_max_iter: Sinkhorn L1 marginal tolerance and update budget.
+        sinkhorn_anneal: epsilon scaling in Sinkhorn (same fixed point, far fewer updates for small
+            softness; see :mod:`softcore.solvers.sinkhorn`).
         lbfgs_tol, lbfgs_max_iter: L-BFGS L1 marginal tolerance and evaluation budget.
         implicit_diff: implicit-function-theorem gradients (True) or autodiff through exactly
             ``max_iter`` unrolled solver steps (False; for testing).
@@ -252,6 +255,7 @@ def proj_transport_polytope(
     for name, flag in (
         ("use_entropic_ot_sinkhorn_on_entropic", use_entropic_ot_sinkhorn_on_entropic),
         ("implicit_diff", implicit_diff),
+        ("sinkhorn_anneal", sinkhorn_anneal),
         ("return_log_probs", return_log_probs),
         ("return_info", return_info),
     ):
@@ -289,7 +293,8 @@ def proj_transport_polytope(
     else:
         solver, tol, max_iter = "lbfgs", lbfgs_tol, lbfgs_max_iter
     static = dict(
-        solver=solver, q=q, tol=tol, max_iter=max_iter, check_every=check_every, history=lbfgs_history, dual=dual
+        solver=solver, q=q, tol=tol, max_iter=max_iter, check_every=check_every, history=lbfgs_history, dual=dual,
+        anneal=sinkhorn_anneal,
     )
     if implicit_diff:
         f, g, n_iter = bk.custom_vjp(OT_POTENTIALS)(
