@@ -50,7 +50,8 @@ FRAMEWORK = {
     "torch": os.environ.get("SOFT_TORCH_SPEC", "torch==2.13.0"),
 }
 PACKAGE_DIR = {"core": "packages/softcore", "jax": "packages/softjax", "torch": "packages/softtorch"}
-DEFAULT_PYTEST_ARGS = ["-m", "not slow"]
+# Two workers: CI machines have 2 cores and most tests are single-threaded Python + small kernels.
+DEFAULT_PYTEST_ARGS = ["-m", "not slow", "-n", os.environ.get("SOFT_TEST_WORKERS", "2")]
 
 
 def _editable(*names: str) -> list[str]:

@@ -2,7 +2,8 @@
 
 Run ``python benchmarks/bench_permutahedron.py`` (``--quick`` for a shorter grid,
 ``--modes smooth,c0``, ``--softness 0.1``, ``--kernels`` to also time the candidate kernel-slot
-overrides of ``softcore.solvers.isotonic``, ``--threads N``, ``--device cuda`` for the GPU).
+overrides of ``softcore.solvers.isotonic``, ``--threads N`` (default 1: on a small shared machine
+several intra-op threads make both libraries' timings erratic), ``--device cuda`` for the GPU).
 
 What is timed, per framework, float32, medians of 5 wall-clock runs after a warm-up:
 
@@ -175,12 +176,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--frameworks", default="jax,torch")
     parser.add_argument("--quick", action="store_true", help="only the two headline cases")
     parser.add_argument("--kernels", action="store_true", help="also time the candidate kernel-slot overrides")
-    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: library default)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="intra-op threads of torch and XLA:CPU (0: library defaults)"
+    )
     parser.add_argument("--device", default="cpu", help="cpu or cuda (torch device; JAX uses its default GPU)")
     args = parser.parse_args(argv)
     if args.device == "cpu":
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
-    if args.threads:
+    if args.threads:  # before jax is imported: XLA reads its flags once
+        flags = f"--xla_cpu_multi_thread_eigen={'true' if args.threads > 1 else 'false'}"
+        os.environ["XLA_FLAGS"] = (
+            f"{os.environ.get('XLA_FLAGS', '')} {flags} intra_op_parallelism_threads={args.threads}"
+        )
         import torch
 
         torch.set_num_threads(args.threads)

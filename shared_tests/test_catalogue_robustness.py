@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.cases import case_params
+from harness.cases import case_list, case_params
 from harness.catalogue import ALL_CASES
 
 AWKWARD = [0.0, 0.0, 1.0, -1.0, 0.5, -0.5, 1e-30, -1e-30, 1e30, -1e30, 3.0, 3.0, 7.25]
@@ -34,7 +34,7 @@ def _fit_inputs(inputs, dtype):
     return tuple(_fit_dtype(np.asarray(a, dtype=np.float64), dtype) if isinstance(a, np.ndarray) else a for a in inputs)
 
 
-@pytest.mark.parametrize("case", ALL_CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", case_list(ALL_CASES))
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_finite_outputs_and_dtypes(harness, case, data):
@@ -86,7 +86,7 @@ def _grads(harness, case, inputs, mode, softness, dtype):
     return outs, [np.zeros(1) if g is None else harness.to_numpy(g) for g in grads]
 
 
-@pytest.mark.parametrize("case", [c for c in ALL_CASES if c.int_input_ok], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", case_list([c for c in ALL_CASES if c.int_input_ok]))
 def test_integer_inputs(harness, case):
     """Integer inputs are promoted to the framework's default float in soft modes."""
     inputs = tuple(np.round(a * 3).astype(np.int64) if isinstance(a, np.ndarray) else a for a in case.inputs())

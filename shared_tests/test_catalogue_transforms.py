@@ -124,7 +124,7 @@ def _one_soft_mode_per_case():
     params = []
     for c in ALL_CASES:
         mode = c.soft_modes[0] if c.has_mode else None
-        params.append(pytest.param(c, mode, id=f"{c.id}-{mode}" if mode else c.id))
+        params.append(pytest.param(c, mode, id=f"{c.id}-{mode}" if mode else c.id, marks=c.marks))
     return params
 
 

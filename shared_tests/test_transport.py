@@ -27,10 +27,19 @@ from softcore.projections.transport import proj_transport_polytope
 from softjax._backend import JAX
 from softtorch._backend import TORCH
 
+
+# The method this file tests is not wired into the public ops yet (it raises NotImplementedError
+# there); its kernel tests run in the slow tier: `nox -s tests -- -m slow`.
+pytestmark = pytest.mark.slow
+
+
 jax.config.update("jax_enable_x64", True)
 
 MODES = ("smooth", "c0", "c1", "c2")
 BACKENDS = ("numpy", "jax", "torch")
+# The solver code is shared; JAX (one XLA compilation per configuration, seconds each) is checked
+# by the parity / gradient / transform tests below, the bulk of the oracle tests run eagerly.
+EAGER = ("numpy", "torch")
 _Q = {"c0": 2, "c1": 3, "c2": 4}
 TIGHT = {"sinkhorn_tol": 1e-12, "lbfgs_tol": 1e-12}
 
@@ -137,7 +146,7 @@ def kkt_violation(plan: np.ndarray, cost: np.ndarray, mu: np.ndarray, nu: np.nda
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EAGER)
 @pytest.mark.parametrize("sinkhorn", [True, False], ids=["sinkhorn", "lbfgs"])
 def test_smooth_matches_sinkhorn_oracle(backend, sinkhorn):
     cost, mu, nu = _problem(0, batch=(2,), n=5, m=4)
@@ -148,7 +157,7 @@ def test_smooth_matches_sinkhorn_oracle(backend, sinkhorn):
     assert np.all(_np(info.converged))
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EAGER)
 @pytest.mark.parametrize("mode", ["c0", "c1", "c2"])
 def test_sparse_modes_satisfy_kkt(backend, mode):
     cost, mu, nu = _problem(1, batch=(2,), n=6, m=4)
@@ -164,7 +173,7 @@ def test_sparse_modes_satisfy_kkt(backend, mode):
         assert (plan[b] == 0).any()  # sparse at this softness
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", EAGER)
 @pytest.mark.parametrize("mode", MODES)
 def test_marginals_hold_to_default_tolerance(backend, mode):
     cost, mu, nu = _problem(2, batch=(3,), n=8, m=8)
@@ -190,19 +199,6 @@ def test_batch_composition_does_not_change_rows():
         batched = _np(_solve("torch", cost, mu, nu, 0.1, mode)[0])
         alone = _np(_solve("torch", cost[:1], mu[:1], nu[:1], 0.1, mode)[0])
         np.testing.assert_allclose(batched[0], alone[0], atol=1e-14, rtol=0)
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_jax_torch_parity(mode):
-    x = _scores(5, (3, 7))
-    out = {}
-    for backend in ("jax", "torch"):
-        fn = functools.partial(ot.ot_argsort, softness=0.05, mode=mode, descending=False, ot_kwargs=TIGHT, bk=_bk(backend))
-        if backend == "jax":
-            fn = jax.jit(fn)
-        out[backend] = _np(fn(_to(backend, x)))
-    np.testing.assert_allclose(out["jax"], out["torch"], atol=1e-10, rtol=0)
-    np.testing.assert_allclose(out["torch"], ot.ot_argsort(x, 0.05, mode, False, TIGHT, bk=_bk("numpy")), atol=1e-10)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -233,7 +229,7 @@ def _central_fd(fn, x: np.ndarray, weights: np.ndarray, h: float = 1e-6) -> np.n
 _GRAD_CASES = [("smooth", True), ("smooth", False), ("c0", False), ("c1", False), ("c2", False)]
 
 
-@pytest.mark.parametrize("backend", ["jax", "torch"])
+@pytest.mark.parametrize("backend", ["torch"])
 @pytest.mark.parametrize(("mode", "sinkhorn"), _GRAD_CASES, ids=[f"{m}-{'sk' if s else 'lb'}" for m, s in _GRAD_CASES])
 def test_implicit_gradient_matches_finite_differences(backend, mode, sinkhorn):
     """d/dC of a weighted plan, implicit VJP vs central differences (SoftTorch 0.1.1 was off by 0.7)."""
@@ -250,21 +246,34 @@ def test_implicit_gradient_matches_finite_differences(backend, mode, sinkhorn):
     np.testing.assert_allclose(g, fd, atol=2e-7 * max(1.0, np.abs(fd).max()), rtol=0)
 
 
-@pytest.mark.parametrize("backend", ["jax", "torch"])
 @pytest.mark.parametrize("mode", MODES)
-def test_argsort_gradient_wrt_scores_matches_finite_differences(backend, mode):
-    x = _scores(8, (1, 5))
-    weights = np.random.default_rng(9).standard_normal((1, 5, 5))
+def test_argsort_jax_torch_parity_and_finite_differences(mode):
+    """Values: jax == torch == numpy to round-off; d/dx of a weighted soft argsort vs central
+    differences in both frameworks (one jitted value-and-grad per mode in JAX)."""
+    x = _scores(8, (2, 5))
+    weights = np.random.default_rng(9).standard_normal((2, 5, 5))
 
     def fn(v, bk):
         return ot.ot_argsort(v, 0.1, mode, False, TIGHT, bk=bk)
 
+    w = jnp.asarray(weights)
+    val_j, grad_j = jax.jit(jax.value_and_grad(lambda v: jnp.sum(w * fn(v, JAX)), has_aux=False))(jnp.asarray(x))
+    xt = torch.tensor(x, requires_grad=True)
+    val_t = (torch.tensor(weights) * fn(xt, TORCH)).sum()
+    val_t.backward()
+    np.testing.assert_allclose(float(val_j), float(val_t.detach()), atol=1e-10, rtol=0)
+    p_np = fn(x, _bk("numpy"))
+    np.testing.assert_allclose(_np(fn(torch.tensor(x), TORCH)), p_np, atol=1e-10, rtol=0)
     fd = _central_fd(fn, x, weights)
-    np.testing.assert_allclose(_grad(backend, fn, x, weights), fd, atol=1e-6 * max(1.0, np.abs(fd).max()), rtol=0)
+    tol = 1e-6 * max(1.0, np.abs(fd).max())
+    np.testing.assert_allclose(np.asarray(grad_j), fd, atol=tol, rtol=0)
+    np.testing.assert_allclose(xt.grad.numpy(), fd, atol=tol, rtol=0)
 
 
-@pytest.mark.parametrize(("mode", "sinkhorn", "iters", "tol"), [("smooth", True, 400, 1e-9), ("c1", False, 300, 1e-6)])
-def test_implicit_gradient_matches_unrolled(mode, sinkhorn, iters, tol):
+@pytest.mark.parametrize(("mode", "sinkhorn"), _GRAD_CASES, ids=[f"{m}-{'sk' if s else 'lb'}" for m, s in _GRAD_CASES])
+def test_implicit_gradient_matches_unrolled(mode, sinkhorn):
+    """Implicit VJP vs torch autograd through exactly ``max_iter`` unrolled solver steps."""
+    iters, tol = 60, 1e-7
     cost, mu, nu = _problem(10, batch=(2,), n=5, m=4)
     weights = np.random.default_rng(11).standard_normal(cost.shape)
     grads = []
@@ -338,7 +347,7 @@ def test_method_shapes_simplex_and_log_probs(mode):
         if mode != "smooth":
             assert np.all(np.isneginf(logp[p == 0])), name
     r = ot.ot_rank(x, 0.1, mode, False, None, bk=bk)
-    assert r.shape == (2, 3, n) and (r >= 1).all() and (r <= n).all()
+    assert r.shape == (2, 3, n) and (r >= 1 - 1e-9).all() and (r <= n + 1e-9).all()
     np.testing.assert_allclose(r.sum(-1), n * (n + 1) / 2, atol=1e-3)
     np.testing.assert_allclose(ot.ot_argtop_k(x, n, 0.1, mode, None, bk=bk), ot.ot_argsort(x, 0.1, mode, True, None, bk=bk))
 
@@ -374,7 +383,7 @@ def test_ot_kwargs_validation():
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["smooth", "c1"])
+@pytest.mark.parametrize("mode", ["smooth"])
 def test_jax_jit_vmap_grad(mode):
     x = _scores(14, (3, 6))
     fn = functools.partial(ot.ot_rank, softness=0.1, mode=mode, descending=True, ot_kwargs=None, bk=JAX)
@@ -385,8 +394,9 @@ def test_jax_jit_vmap_grad(mode):
     assert np.isfinite(np.asarray(grads)).all()
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("backend", "mode"), [(b, m) for b in EAGER for m in MODES] + [("jax", "smooth"), ("jax", "c0")]
+)
 def test_float32_converges_without_float64(backend, mode):
     x = _scores(15, (2, 16)).astype(np.float32)
     bk = _bk(backend, x)

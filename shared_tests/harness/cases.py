@@ -85,6 +85,8 @@ class OpCase:
     hessian: bool = True
     int_input_ok: bool = True
     extra_errors: tuple[tuple[Mapping[str, Any], type[Exception], str], ...] = ()
+    #: run this case's generic tiers only in the `slow` tier (`nox -s tests -- -m slow`)
+    slow: bool = False
 
     @property
     def id(self) -> str:
@@ -96,7 +98,13 @@ class OpCase:
 
     @property
     def soft_modes(self) -> tuple[str, ...]:
-        return tuple(m for m in self.modes if m != "hard")
+        return tuple(m for m in self.modes if m not in ("hard", "_hard"))  # _hard: private, no gradient
+
+    @property
+    def marks(self) -> tuple[Any, ...]:
+        import pytest
+
+        return (pytest.mark.slow,) if self.slow else ()
 
     def torch_name(self) -> str:
         return TORCH_NAMES.get(self.name, self.name)
@@ -128,7 +136,7 @@ def case_params(cases: list[OpCase], *, modes: str = "all") -> list[Any]:
     for c in cases:
         if not c.has_mode:
             if modes in ("all", "soft") or (modes == "hessian" and c.hessian):
-                params.append(pytest.param(c, None, id=c.id))
+                params.append(pytest.param(c, None, id=c.id, marks=c.marks))
             continue
         if modes == "all":
             chosen = c.modes
@@ -140,5 +148,12 @@ def case_params(cases: list[OpCase], *, modes: str = "all") -> list[Any]:
             chosen = ("hard",) if "hard" in c.modes else ()
         else:
             raise ValueError(modes)
-        params.extend(pytest.param(c, m, id=f"{c.id}-{m}") for m in chosen)
+        params.extend(pytest.param(c, m, id=f"{c.id}-{m}", marks=c.marks) for m in chosen)
     return params
+
+
+def case_list(cases: list[OpCase]) -> list[Any]:
+    """pytest params of whole cases (no mode axis), carrying each case's marks."""
+    import pytest
+
+    return [pytest.param(c, id=c.id, marks=c.marks) for c in cases]

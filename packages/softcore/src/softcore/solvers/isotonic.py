@@ -27,7 +27,9 @@ Algorithm (parallel, O(log n) rounds in practice, no Python loop over rows):
 1. **Free cuts.** With ``u_i = argmin f_i`` (the unconstrained per-element minimiser), every
    optimal block value lies in ``[min_B u, max_B u]``; hence the problem decouples between ``k``
    and ``k + 1`` whenever ``min(u_1..u_k) >= max(u_{k+1}..u_n)``. These cuts are found with one
-   prefix-min and one suffix-max scan.
+   prefix-min and one suffix-max scan. With a fast ``cumulative_min`` kernel they are repeated
+   in every round with ``u`` clipped to the bounds ``[lo, hi]`` that earlier threshold cuts
+   proved for the optimum ("band cuts"), which roughly halves the number of rounds.
 2. **Threshold splitting** (the threshold/cut characterisation of separable convex isotonic
    regression, cf. Hochbaum & Queyranne; for ``c0`` it is quickhull on the cumulative-sum
    diagram). For a segment ``[a, b]`` with pooled value ``theta`` (``sum f_i'(theta) = 0``) let
@@ -41,9 +43,12 @@ Algorithm (parallel, O(log n) rounds in practice, no Python loop over rows):
    permutahedron projections (measured in ``benchmarks/bench_permutahedron.py``).
 
 Each round is O(n) array work: segment sums (``bk.segment_sum``), one cumulative sum and a
-segmented minimum (a doubling suffix-min scan, ``ceil(log2(longest segment))`` steps). Rows run in
-lockstep inside ``bk.while_loop``, so torch pays one host sync per round and JAX traces one loop.
-The solver runs inside a VJPRule forward and is never differentiated.
+segmented minimum (a doubling suffix-min scan, ``ceil(log2(longest unfinished segment))`` steps).
+All rows are laid end to end in one flat array and run in lockstep inside ``bk.while_loop``:
+torch pays one host sync per round (plus one cheap check per scan step), JAX traces one loop.
+The solver runs inside a VJPRule forward and is never differentiated. Exactness: block decisions
+are exact up to the rounding of the working dtype (near-ties closer than that may be decided
+either way, as in any floating-point PAV).
 
 Kernel slots (DESIGN §4.8): a backend may provide ``bk.kernels`` (a dict) with
 ``"isotonic_decreasing"`` (replaces the whole solver; same signature and exact outputs) and
@@ -106,27 +111,27 @@ def _suffix_max(x: Array, *, bk: Any) -> Array:
     return -xp.flip(cumulative_min(-xp.flip(x, axis=-1), bk=bk), axis=-1)
 
 
-def _segment_suffix_min(x: Array, remaining: Array, max_len: Array, *, bk: Any) -> Array:
+def _segment_suffix_min(x: Array, remaining: Array, max_len: Array, longest: int, *, bk: Any) -> Array:
     """``out_k = min(x_k, ..., x_{end_k})``: the minimum over the rest of ``k``'s segment.
 
-    ``remaining = end_k - k``. Doubling scan with static shifts ``h = 1, 2, 4, ...`` up to the
-    longest possible segment; each step is its own one-iteration ``bk.while_loop`` guarded by
+    ``remaining = end_k - k``. Doubling scan with static shifts ``h = 1, 2, 4, ... < longest``
+    (the longest possible segment); each step is its own one-iteration ``bk.while_loop`` guarded by
     ``h < max_len``, so only ``ceil(log2(max_len))`` steps run (eager torch: one cheap host check
     per skipped step; JAX: a conditional).
     """
     xp = bk.xp
     n = x.shape[-1]
     inf = xp.full(x.shape, float("inf"), dtype=x.dtype, device=array_api_compat.device(x))
-    rem = xp.astype(remaining, x.dtype)
-    big = xp.finfo(x.dtype).max / 4
+    big = xp.finfo(x.dtype).max / (4.0 * (longest + 1))  # h * big and remaining * big stay finite
+    rem_big = xp.astype(remaining, x.dtype) * big
     h = 1
-    while h < n:
+    while h < min(longest, n):
 
         def step(v: Array, h: int = h) -> Array:
             shifted = xp.concat([v[..., h:], inf[..., :h]], axis=-1)
             # values beyond the segment end get a penalty >= big (arithmetic, not a select: cheaper
             # on some CPU backends; all values are finite or +inf, so no NaN can arise)
-            return xp.minimum(v, shifted + xp.clip(h - rem, 0.0, 1.0) * big)
+            return xp.minimum(v, shifted + xp.clip(h * big - rem_big, 0.0, big))
 
         x = bk.while_loop(lambda v, h=h: max_len > h, step, x, max_iter=1, check_every=1)
         h *= 2
@@ -350,62 +355,75 @@ class _State(NamedTuple):
 
 
 def _free_cuts(u: Array, *, bk: Any) -> Array:
-    """``cut_k = min(u_0..u_k) >= max(u_{k+1}..u_{n-1})`` for ``k < n - 1`` (as start flags of ``k + 1``)."""
+    """``cut_k = min(u_0..u_k) >= max(u_{k+1}..u_{n-1})`` for ``k < n - 1`` (as start flags of ``k + 1``).
+
+    With ``u`` per-element bounds (``argmin f_i``, clipped to bounds known for the optimum) a cut
+    is a zero multiplier of the optimum: a block straddling ``k`` would contain an element left of
+    ``k`` with ``u`` below its value and one right of ``k`` with ``u`` above it. The scans run over
+    the whole row, which is valid (and can only find fewer cuts than per-segment scans)."""
     xp = bk.xp
     free = cumulative_min(u, bk=bk)[..., :-1] >= _suffix_max(u, bk=bk)[..., 1:]
     return xp.concat([xp.zeros_like(free[..., :1]), free], axis=-1)
 
 
 def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Array, Array]:
+    """The solver on rows of the last axis. All rows are laid end to end in one flat array (a row
+    start is always a segment start, so segments never straddle rows); gathers are then plain 1-D
+    ``take`` and cumulative sums run over the whole batch at once."""
     xp = bk.xp
-    n = s.shape[-1]
+    shape = s.shape
+    n = shape[-1]
     dev = array_api_compat.device(s)
-    pos = xp.arange(n, device=dev)
+    flat = (-1,)
+    s, w = xp.reshape(s, flat), xp.reshape(w, flat)
+    pos = xp.arange(s.shape[0], device=dev)  # global positions
     inf = float("inf")
     u = element_minimiser(s, w, mode, xp=xp)
-    first = pos == 0
+    first = xp.reshape(xp.broadcast_to(xp.arange(n, device=dev) == 0, shape), flat)  # row starts
     band_cuts = _BAND_CUTS if _BAND_CUTS is not None else ("cumulative_min" in _kernels(bk))
-    start0 = first | (_free_cuts(u, bk=bk) if n > 1 else xp.zeros(s.shape, dtype=xp.bool, device=dev))
+
+    def free_cuts(v: Array) -> Array:  # per row, on the (..., n) view
+        if n == 1:
+            return xp.zeros_like(first)
+        return xp.reshape(_free_cuts(xp.reshape(v, shape), bk=bk), flat)
 
     def body(st: _State) -> _State:
         start = st.start
-        if n > 1 and band_cuts:
+        if band_cuts:
             # free cuts with the current bounds: every position's value lies in [lo, hi] and in
-            # [min u, max u] of its block, so clip(u, lo, hi) bounds it too. Segments are ordered
-            # in decreasing value bands, so the global scans equal the per-segment ones.
-            start = start | (st.active & _free_cuts(xp.clip(u, st.lo, st.hi), bk=bk))
+            # [min u, max u] of its block, so clip(u, lo, hi) bounds it too (see _free_cuts).
+            start = start | (st.active & free_cuts(xp.clip(u, st.lo, st.hi)))
         sg = _segments_from_flags(start, bk=bk)
         theta, ref = _pooled(s, w, sg, mode, bk=bk)
         d = _derivative(s, w, theta, ref, mode, xp=xp)
-        run = xp.cumulative_sum(d, axis=-1)
+        run = xp.cumulative_sum(d)
         g = run - _at_start(run - d, sg, xp=xp)  # G(k) = sum_{start..k} f'(theta)
         candidate = st.active & (pos < sg.end_pos)  # interior positions of unfinished segments
         gi = xp.where(candidate, g, inf)
         max_len = xp.max(sg.length * xp.astype(st.active, sg.length.dtype))
-        suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, bk=bk)
+        suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, n, bk=bk)
         gmin = _at_start(suffix_min, sg, xp=xp)  # minimum of G over the segment's interior
         splits = gmin <= 0
         cut = splits & (gi == gmin)  # every minimiser: the multiplier of each is zero
-        # positions up to the largest minimiser have v >= theta, the ones after it v < theta
         lo, hi = st.lo, st.hi
-        if band_cuts:
+        if band_cuts:  # positions up to the largest minimiser have v >= theta, the ones after it v < theta
             upto = suffix_min == gmin
             lo = xp.where(splits & upto, xp.maximum(lo, theta), lo)
             hi = xp.where(splits & ~upto, xp.minimum(hi, theta), hi)
-        start = start | xp.concat([xp.zeros_like(cut[..., :1]), cut[..., :-1]], axis=-1)
+        start = start | xp.concat([xp.zeros_like(cut[:1]), cut[:-1]])
         return _State(start, lo, hi, splits, theta, xp.any(cut))
 
     init = _State(
-        start0,
+        first | free_cuts(u),
         xp.full_like(s, -inf),
         xp.full_like(s, inf),
-        xp.ones(s.shape, dtype=xp.bool, device=dev),
+        xp.ones_like(first),
         xp.zeros_like(s),
         xp.asarray(True, device=dev),
     )
     out = bk.while_loop(lambda st: st.split, body, init, max_iter=max(n, 1), check_every=1)
-    block_ids = xp.cumulative_sum(xp.astype(out.start, _index_dtype(xp)), axis=-1) - 1
-    return out.theta, block_ids
+    ids = xp.reshape(xp.cumulative_sum(xp.astype(out.start, _index_dtype(xp))), shape)
+    return xp.reshape(out.theta, shape), ids - ids[..., :1]
 
 
 def isotonic_decreasing(s: Array, w: Array, mode: str = "c0", *, bk: Any) -> tuple[Array, Array]:

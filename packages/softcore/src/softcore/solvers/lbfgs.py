@@ -57,24 +57,33 @@ def _vdot(a: Array, b: Array, *, xp: Any) -> Array:
     return xp.sum(a * b, axis=-1)
 
 
-def _two_loop(grad: Array, s_hist: Array, y_hist: Array, rho_hist: Array, *, xp: Any) -> Array:
-    """``-H grad`` for the L-BFGS inverse-Hessian approximation (empty slots have rho = 0)."""
+def _two_loop(grad: Array, s_hist: Array, y_hist: Array, rho_hist: Array, *, bk: Any) -> Array:
+    """``-H grad`` for the L-BFGS inverse-Hessian approximation (empty slots have rho = 0).
+
+    Both recursions run in ``bk.fori_loop`` (a small traced graph for any history length); the
+    first-loop coefficients are kept in an (..., M) array updated through a one-hot mask.
+    """
+    xp = bk.xp
     m = s_hist.shape[-2]
-    q = -grad
-    alphas = []
-    for i in range(m - 1, -1, -1):  # newest to oldest
+    slots = xp.arange(m, device=array_api_compat.device(grad))
+
+    def newest_first(j: Any, carry: tuple[Array, Array]) -> tuple[Array, Array]:
+        q, alphas = carry
+        i = m - 1 - j
         a = rho_hist[..., i] * _vdot(s_hist[..., i, :], q, xp=xp)
-        alphas.append(a)
-        q = q - a[..., None] * y_hist[..., i, :]
+        return q - a[..., None] * y_hist[..., i, :], xp.where(slots == i, a[..., None], alphas)
+
+    q, alphas = bk.fori_loop(0, m, newest_first, (-grad, xp.zeros_like(rho_hist)))
     s_new, y_new = s_hist[..., m - 1, :], y_hist[..., m - 1, :]
     yy = _vdot(y_new, y_new, xp=xp)
     have = (rho_hist[..., m - 1] > 0) & (yy > 0)
     gamma = xp.where(have, _vdot(s_new, y_new, xp=xp) / xp.where(have, yy, xp.ones_like(yy)), xp.ones_like(yy))
-    r = gamma[..., None] * q
-    for i, a in zip(range(m), reversed(alphas), strict=True):  # oldest to newest
+
+    def oldest_first(i: Any, r: Array) -> Array:
         b = rho_hist[..., i] * _vdot(y_hist[..., i, :], r, xp=xp)
-        r = r + (a - b)[..., None] * s_hist[..., i, :]
-    return r
+        return r + (alphas[..., i] - b)[..., None] * s_hist[..., i, :]
+
+    return bk.fori_loop(0, m, oldest_first, gamma[..., None] * q)
 
 
 def _push(hist: Array, new: Array, mask: Array, *, xp: Any) -> Array:
@@ -154,7 +163,7 @@ def lbfgs_minimize(
         scale = xp.where(accept, scale_t, s.scale)
         err = xp.where(accept, xp.sum(xp.abs(g_t), axis=-1), s.err)
 
-        new_dir = _two_loop(grad, s_hist, y_hist, rho_hist, xp=xp)
+        new_dir = _two_loop(grad, s_hist, y_hist, rho_hist, bk=bk)
         step = xp.where(accept, xp.ones_like(s.step), xp.where(finite, s.step * 0.5, s.step * 0.1))
         direction = xp.where(accept[..., None], new_dir, s.direction)
         # Restart from steepest descent when the direction is useless or the step underflowed.
