@@ -58,7 +58,9 @@ def _run_jax(op: str, mode: str, n: int, softness: float, kwargs: dict, repeats:
     def soft(x: Any) -> tuple[Any, Any]:
         m = jnp.mean(x, axis=-1, keepdims=True)
         v = jnp.var(x, axis=-1, keepdims=True)
-        p, info = ot_argsort(jax.nn.sigmoid((x - m) / jnp.sqrt(v + 1e-6)), softness, mode, False, kwargs, bk=JAX, return_info=True)
+        p, info = ot_argsort(
+            jax.nn.sigmoid((x - m) / jnp.sqrt(v + 1e-6)), softness, mode, False, kwargs, bk=JAX, return_info=True
+        )
         out = p if op == "argsort" else jnp.sum(p * x[..., None, :], axis=-1)
         return out, info
 
@@ -88,7 +90,9 @@ def _run_torch(op: str, mode: str, n: int, softness: float, kwargs: dict, repeat
     def soft(x: Any) -> tuple[Any, Any]:
         m = x.mean(dim=-1, keepdim=True)
         v = x.var(dim=-1, unbiased=False, keepdim=True)
-        p, info = ot_argsort(torch.sigmoid((x - m) / torch.sqrt(v + 1e-6)), softness, mode, False, kwargs, bk=TORCH, return_info=True)
+        p, info = ot_argsort(
+            torch.sigmoid((x - m) / torch.sqrt(v + 1e-6)), softness, mode, False, kwargs, bk=TORCH, return_info=True
+        )
         out = p if op == "argsort" else (p * x[..., None, :]).sum(-1)
         return out, info
 
@@ -183,8 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     variants = [(m, {}) for m in args.modes.split(",")]
     if args.lbfgs_smooth:
         variants.append(("smooth", {"use_entropic_ot_sinkhorn_on_entropic": False}))
-    print(f"method='ot', float32, batch 1, softness={args.softness}, device={args.device}, medians of {args.repeats} (ms)")
-    print(f"{'fw':6} {'op':8} {'mode':14} {'n':>5} {'fwd':>9} {'fwd+bwd':>9} {'compile_s':>9} {'iters':>6} ok  vs 0.1.1 (fwd+bwd)")
+    print(
+        f"method='ot', float32, batch 1, softness={args.softness}, device={args.device}, medians of {args.repeats} (ms)"
+    )
+    print(
+        f"{'fw':6} {'op':8} {'mode':14} {'n':>5} {'fwd':>9} {'fwd+bwd':>9} {'compile_s':>9} {'iters':>6} ok  vs 0.1.1 (fwd+bwd)"  # noqa: E501
+    )
     for fw in args.frameworks.split(","):
         for op in args.ops.split(","):
             for mode, kw in variants:

@@ -115,7 +115,7 @@ def _jax_checks() -> list[dict]:
 
             def loss(t, call=call):
                 out = call(t)
-                leaves = [o for o in jax.tree_util.tree_leaves(out)]
+                leaves = list(jax.tree_util.tree_leaves(out))
                 return sum(jnp.sum(o.astype(jnp.float32)) for o in leaves)
 
             f = jax.jit(jax.value_and_grad(loss))

@@ -21,7 +21,9 @@ def selected_backends() -> list[str]:
     names = [n.strip() for n in requested.split(",") if n.strip()]
     unknown = set(names) - set(HARNESS_FACTORIES)
     if unknown or not names:
-        raise pytest.UsageError(f"SOFT_TEST_BACKENDS: unknown backends {sorted(unknown)}; known: {sorted(HARNESS_FACTORIES)}")
+        raise pytest.UsageError(
+            f"SOFT_TEST_BACKENDS: unknown backends {sorted(unknown)}; known: {sorted(HARNESS_FACTORIES)}"
+        )
     return names
 
 

@@ -32,9 +32,9 @@ def _backend_and_array(name, values):
         from softjax._backend import JAX
 
         return JAX, h.to_fw(np.asarray(values, dtype=np.float64))
-    from softtorch._backend import TORCH
-
     import torch
+
+    from softtorch._backend import TORCH
 
     return TORCH, torch.tensor(values, dtype=torch.float64)
 

@@ -49,8 +49,10 @@ def test_gradient_matches_finite_differences(harness, case, mode):
     directions = _directions(case, inputs)
     scale = max(1.0, max(float(np.max(np.abs(inputs[i]))) for i in case.diff_argnums))
     h = 1e-6 * scale
-    fd = (_loss(harness, case, _perturbed(case, inputs, directions, h), mode, cots)
-          - _loss(harness, case, _perturbed(case, inputs, directions, -h), mode, cots)) / (2 * h)
+    fd = (
+        _loss(harness, case, _perturbed(case, inputs, directions, h), mode, cots)
+        - _loss(harness, case, _perturbed(case, inputs, directions, -h), mode, cots)
+    ) / (2 * h)
     analytic = sum(float(np.sum(g * v)) for g, v in zip(grads, directions, strict=True))
     assert analytic == pytest.approx(fd, rel=case.fd_rtol, abs=case.fd_rtol * max(1.0, abs(fd))), f"{case.id} {mode}"
 

@@ -75,7 +75,9 @@ def _grads(harness, case, inputs, mode, softness, dtype):
             out = flatten_outputs(harness.call_raw(case, args, mode, softness))
             return sum(jnp.sum(jnp.asarray(c, dtype=o.dtype) * o) for c, o in zip(cots, out, strict=True))
 
-        grads = harness.jax.grad(loss, argnums=tuple(range(len(case.diff_argnums))))(*[fw[i] for i in case.diff_argnums])
+        grads = harness.jax.grad(loss, argnums=tuple(range(len(case.diff_argnums))))(
+            *[fw[i] for i in case.diff_argnums]
+        )
         return outs, [np.asarray(g) for g in grads]
     torch = harness.torch
     for i in case.diff_argnums:
@@ -91,7 +93,9 @@ def test_integer_inputs(harness, case):
     """Integer inputs are promoted to the framework's default float in soft modes."""
     inputs = tuple(np.round(a * 3).astype(np.int64) if isinstance(a, np.ndarray) else a for a in case.inputs())
     fw = harness.convert_inputs(inputs, dtype=None)
-    as_float = harness.convert_inputs([np.asarray(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in inputs])
+    as_float = harness.convert_inputs(
+        [np.asarray(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in inputs]
+    )
     from harness.backends import flatten_outputs
 
     for mode in case.soft_modes or (None,):

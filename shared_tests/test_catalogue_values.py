@@ -29,10 +29,12 @@ def test_hard_mode_is_the_framework_op(harness, case, mode):
     fw_inputs = harness.convert_inputs(case.inputs())
     ours = harness.call_raw(case, fw_inputs, "hard")
     theirs = case.hard_reference(harness.name, xp, *fw_inputs, **harness.rename(dict(case.kwargs)))
-    ours_flat, theirs_flat = [o for o in _flat(ours)], [t for t in _flat(theirs)]
+    ours_flat, theirs_flat = list(_flat(ours)), list(_flat(theirs))
     assert len(ours_flat) == len(theirs_flat)
     for o, t in zip(ours_flat, theirs_flat, strict=True):
-        assert harness.dtype_name(o) == harness.dtype_name(t), f"{case.id}: dtype {harness.dtype_name(o)} != {harness.dtype_name(t)}"
+        assert harness.dtype_name(o) == harness.dtype_name(t), (
+            f"{case.id}: dtype {harness.dtype_name(o)} != {harness.dtype_name(t)}"
+        )
         assert tuple(o.shape) == tuple(t.shape)
         np.testing.assert_array_equal(harness.to_numpy(o), harness.to_numpy(t))
 
@@ -43,7 +45,9 @@ def _flat(out):
     return flatten_outputs(out)
 
 
-@pytest.mark.parametrize(("case", "mode"), case_params([c for c in ALL_CASES if c.near_hard and "hard" in c.modes], modes="soft"))
+@pytest.mark.parametrize(
+    ("case", "mode"), case_params([c for c in ALL_CASES if c.near_hard and "hard" in c.modes], modes="soft")
+)
 def test_soft_approaches_hard(harness, case, mode):
     inputs = case.inputs()
     hard = harness.call(case, inputs, "hard")

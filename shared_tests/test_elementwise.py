@@ -59,10 +59,18 @@ def test_gated_softrelu_and_derived_ops(harness, mode):
     assert_close(harness.to_numpy(api.heaviside(x, 0.1, mode)), s, 1e-12)
     assert_close(harness.to_numpy(api.sign(x, 0.1, mode)), 2 * s - 1, 1e-12)
     assert_close(harness.to_numpy(api.abs(x, 0.1, mode)), X * (2 * s - 1), 1e-12)
-    assert_close(harness.to_numpy(api.relu(x, 0.1, mode)), ref.softrelu(X, 0.1, mode) if mode == "smooth" else harness.to_numpy(api.softrelu(x, 0.1, mode)), 1e-12)
+    assert_close(
+        harness.to_numpy(api.relu(x, 0.1, mode)),
+        ref.softrelu(X, 0.1, mode) if mode == "smooth" else harness.to_numpy(api.softrelu(x, 0.1, mode)),
+        1e-12,
+    )
     clip = api.clip if harness.name == "jax" else api.clamp
     a, b = -0.3, 0.6
-    expected = a + harness.to_numpy(api.softrelu(harness.to_fw(X - a), 0.1, mode)) - harness.to_numpy(api.softrelu(harness.to_fw(X - b), 0.1, mode))
+    expected = (
+        a
+        + harness.to_numpy(api.softrelu(harness.to_fw(X - a), 0.1, mode))
+        - harness.to_numpy(api.softrelu(harness.to_fw(X - b), 0.1, mode))
+    )
     assert_close(harness.to_numpy(clip(x, a, b, 0.1, mode)), expected, 1e-12)
 
 
@@ -92,7 +100,7 @@ def test_gradient_at_zero_is_exact(harness):
     api = _api(harness)
     for fn, expected in ((api.sigmoidal, 1 / (4 * 0.1)), (api.softrelu, 0.5), (api.sign, 2 / (4 * 0.1))):
         if harness.name == "jax":
-            g = float(harness.jax.grad(lambda t: fn(t, 0.1, "smooth"))(harness.jnp.asarray(0.0)))
+            g = float(harness.jax.grad(lambda t, fn=fn: fn(t, 0.1, "smooth"))(harness.jnp.asarray(0.0)))
         else:
             t = harness.torch.tensor(0.0, dtype=harness.torch.float64, requires_grad=True)
             (g,) = harness.torch.autograd.grad(fn(t, 0.1, "smooth"), t)

@@ -27,7 +27,6 @@ from softcore.projections.transport import proj_transport_polytope
 from softjax._backend import JAX
 from softtorch._backend import TORCH
 
-
 # The method this file tests is not wired into the public ops yet (it raises NotImplementedError
 # there); its kernel tests run in the slow tier: `nox -s tests -- -m slow`.
 pytestmark = pytest.mark.slow
@@ -93,7 +92,9 @@ def _solve(backend: str, cost, mu, nu, softness, mode, dtype="float64", **kw):
     bk = _bk(backend, cost)
     c, a, b = (_to(backend, v, dtype) for v in (cost, mu, nu))
     if backend == "jax":
-        fn = jax.jit(functools.partial(proj_transport_polytope, softness=softness, mode=mode, bk=JAX, return_info=True, **kw))
+        fn = jax.jit(
+            functools.partial(proj_transport_polytope, softness=softness, mode=mode, bk=JAX, return_info=True, **kw)
+        )
         return fn(c, a, b)
     return proj_transport_polytope(c, a, b, softness, mode, bk=bk, return_info=True, **kw)
 
@@ -278,10 +279,14 @@ def test_implicit_gradient_matches_unrolled(mode, sinkhorn):
     weights = np.random.default_rng(11).standard_normal(cost.shape)
     grads = []
     for implicit in (True, False):
-        kw = dict(
-            use_entropic_ot_sinkhorn_on_entropic=sinkhorn, implicit_diff=implicit, sinkhorn_max_iter=iters,
-            lbfgs_max_iter=iters, sinkhorn_tol=1e-13, lbfgs_tol=1e-13,
-        )
+        kw = {
+            "use_entropic_ot_sinkhorn_on_entropic": sinkhorn,
+            "implicit_diff": implicit,
+            "sinkhorn_max_iter": iters,
+            "lbfgs_max_iter": iters,
+            "sinkhorn_tol": 1e-13,
+            "lbfgs_tol": 1e-13,
+        }
 
         def fn(c, bk, kw=kw):
             return proj_transport_polytope(c, bk.xp.asarray(mu), bk.xp.asarray(nu), 0.3, mode, bk=bk, **kw)
@@ -349,7 +354,9 @@ def test_method_shapes_simplex_and_log_probs(mode):
     r = ot.ot_rank(x, 0.1, mode, False, None, bk=bk)
     assert r.shape == (2, 3, n) and (r >= 1 - 1e-9).all() and (r <= n + 1e-9).all()
     np.testing.assert_allclose(r.sum(-1), n * (n + 1) / 2, atol=1e-3)
-    np.testing.assert_allclose(ot.ot_argtop_k(x, n, 0.1, mode, None, bk=bk), ot.ot_argsort(x, 0.1, mode, True, None, bk=bk))
+    np.testing.assert_allclose(
+        ot.ot_argtop_k(x, n, 0.1, mode, None, bk=bk), ot.ot_argsort(x, 0.1, mode, True, None, bk=bk)
+    )
 
 
 def test_ot_kwargs_validation():
@@ -371,9 +378,20 @@ def test_ot_kwargs_validation():
         ot.ot_argtop_k(x, 5, 0.1, "smooth", None, bk=bk)
     with pytest.raises(ValueError):
         ot.ot_argquantile(x, 3, 2, 0.5, True, 0.1, "smooth", None, bk=bk)
-    all_keys = {"sinkhorn_tol": 1e-6, "sinkhorn_max_iter": 50, "lbfgs_tol": 1e-6, "lbfgs_max_iter": 50,
-                "use_entropic_ot_sinkhorn_on_entropic": False, "implicit_diff": True, "sinkhorn_anneal": False,
-                "check_every": 5, "lbfgs_history": 4, "dual": "full", "cg_tol": 1e-8, "cg_max_iter": 30}
+    all_keys = {
+        "sinkhorn_tol": 1e-6,
+        "sinkhorn_max_iter": 50,
+        "lbfgs_tol": 1e-6,
+        "lbfgs_max_iter": 50,
+        "use_entropic_ot_sinkhorn_on_entropic": False,
+        "implicit_diff": True,
+        "sinkhorn_anneal": False,
+        "check_every": 5,
+        "lbfgs_history": 4,
+        "dual": "full",
+        "cg_tol": 1e-8,
+        "cg_max_iter": 30,
+    }
     assert set(all_keys) == set(ot.OT_KWARGS_KEYS)
     assert ot.ot_argmax(x, 0.1, "c1", all_keys, bk=bk).shape == (4,)
 
@@ -401,7 +419,9 @@ def test_float32_converges_without_float64(backend, mode):
     x = _scores(15, (2, 16)).astype(np.float32)
     bk = _bk(backend, x)
     xin = _to(backend, x, "float32")
-    fn = functools.partial(ot.ot_argsort, softness=0.1, mode=mode, descending=False, ot_kwargs=None, bk=bk, return_info=True)
+    fn = functools.partial(
+        ot.ot_argsort, softness=0.1, mode=mode, descending=False, ot_kwargs=None, bk=bk, return_info=True
+    )
     p, info = jax.jit(fn)(xin) if backend == "jax" else fn(xin)
     assert str(p.dtype).endswith("float32")
     assert np.all(_np(info.converged)), _np(info.marginal_error)

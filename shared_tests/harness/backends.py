@@ -71,12 +71,20 @@ class Harness:
         return self.fn(case)(*fw_inputs, **self.op_kwargs(case, mode, softness, **extra))
 
     def call(
-        self, case: OpCase, inputs: Sequence[Any], mode: str | None, softness: Any = None, dtype: str = "float64", **extra: Any
+        self,
+        case: OpCase,
+        inputs: Sequence[Any],
+        mode: str | None,
+        softness: Any = None,
+        dtype: str = "float64",
+        **extra: Any,
     ) -> list[np.ndarray]:
         out = self.call_raw(case, self.convert_inputs(inputs, dtype), mode, softness, **extra)
         return [self.to_numpy(o) for o in flatten_outputs(out)]
 
-    def dtypes(self, case: OpCase, inputs: Sequence[Any], mode: str | None, softness: Any = None, dtype: str = "float64") -> list[str]:
+    def dtypes(
+        self, case: OpCase, inputs: Sequence[Any], mode: str | None, softness: Any = None, dtype: str = "float64"
+    ) -> list[str]:
         out = self.call_raw(case, self.convert_inputs(inputs, dtype), mode, softness)
         return [self.dtype_name(o) for o in flatten_outputs(out)]
 
@@ -88,7 +96,14 @@ class Harness:
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         raise NotImplementedError
 
-    def hvp(self, case: OpCase, inputs: Sequence[Any], mode: str | None, direction: Sequence[np.ndarray], softness: Any = None) -> list[np.ndarray]:
+    def hvp(
+        self,
+        case: OpCase,
+        inputs: Sequence[Any],
+        mode: str | None,
+        direction: Sequence[np.ndarray],
+        softness: Any = None,
+    ) -> list[np.ndarray]:
         raise NotImplementedError
 
 
@@ -207,7 +222,9 @@ class TorchHarness(Harness):
             args[i] = args[i].clone().requires_grad_(True)
         loss = self._loss(case, args, mode, softness, cots)
         grads = self.torch.autograd.grad(loss, [args[i] for i in idx], allow_unused=True)
-        return outs, [np.zeros(np.shape(inputs[i])) if g is None else self.to_numpy(g) for i, g in zip(idx, grads, strict=True)]
+        return outs, [
+            np.zeros(np.shape(inputs[i])) if g is None else self.to_numpy(g) for i, g in zip(idx, grads, strict=True)
+        ]
 
     def hvp(self, case, inputs, mode, direction, softness=None):
         softness = case.softness if softness is None else softness

@@ -33,10 +33,9 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-import array_api_compat
-
 from softcore import elementwise as _ew
-from softcore._arrays import device as _device, ensure_float
+from softcore._arrays import device as _device
+from softcore._arrays import ensure_float
 from softcore._typing import ELEMENTWISE_MODES, Array, Mode, SoftBool
 from softcore._validate import check_choice
 

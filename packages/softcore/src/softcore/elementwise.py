@@ -33,6 +33,7 @@ from softcore._validate import check_bool, check_choice, check_int, check_softne
 
 __all__ = ["abs", "clip", "heaviside", "relu", "round", "sigmoidal", "sign", "softrelu"]
 
+
 def _polyval(coeffs: tuple[float, ...], u: Array) -> Array:
     """Horner evaluation, highest degree first (Python-float coefficients keep u's dtype)."""
     out = u * 0 + coeffs[0]
@@ -129,9 +130,7 @@ def _softrelu_transition(uc: Array, mode: str, *, xp: Any) -> Array:
     return 0.75 + uc * g - 0.75 * (one_minus_b**4 + b**4)
 
 
-def softrelu(
-    x: Array, softness: Any = 0.1, mode: str = "smooth", gated: bool = False, *, bk: Any
-) -> Array:
+def softrelu(x: Array, softness: Any = 0.1, mode: str = "smooth", gated: bool = False, *, bk: Any) -> Array:
     r"""Soft ReLU. Ungated: the antiderivative of :func:`sigmoidal` (``d/dx softrelu = sigmoidal``).
 
     * ``smooth``: ``s * softplus(x / s)``; gated: ``x * sigmoid(x / s)`` (SiLU-style).

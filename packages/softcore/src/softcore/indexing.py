@@ -37,7 +37,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from softcore._arrays import device as _device, ensure_float
+from softcore._arrays import device as _device
+from softcore._arrays import ensure_float
 from softcore._typing import Array, SoftBool, SoftIndex
 from softcore._validate import canonicalize_axis, check_bool, check_int
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from softcore._arrays import device as _device, ensure_float
+from softcore._arrays import device as _device
+from softcore._arrays import ensure_float
 from softcore._typing import Array, SoftBool
 from softcore._validate import canonicalize_axis, check_bool
 from softcore.comparison import _check_nonnegative

@@ -8,7 +8,7 @@ registers JAX's autodiff rules, loops and scatter for it.
 from softcore._typing import SoftBool, SoftIndex
 from softjax import axiswise, comparison, elementwise, indexing, logic, random, safe_math, straight_through
 from softjax.axiswise import *  # noqa: F403
-from softjax.axiswise import _argtop_k  # private (used by random), not in __all__
+from softjax.axiswise import _argtop_k as _argtop_k  # private (used by random), not in __all__
 from softjax.comparison import *  # noqa: F403
 from softjax.elementwise import *  # noqa: F403
 from softjax.indexing import *  # noqa: F403

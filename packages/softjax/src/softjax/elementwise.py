@@ -48,7 +48,5 @@ def relu(x: Array, softness: float | Array = 0.1, mode: Mode = "smooth", gated: 
 
 
 @doc_from(_core.clip)
-def clip(
-    x: Array, a: Any, b: Any, softness: float | Array = 0.1, mode: Mode = "smooth", gated: bool = False
-) -> Array:
+def clip(x: Array, a: Any, b: Any, softness: float | Array = 0.1, mode: Mode = "smooth", gated: bool = False) -> Array:
     return _core.clip(asarray(x), operand(a), operand(b), softness, mode, gated, bk=JAX)

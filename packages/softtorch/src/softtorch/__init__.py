@@ -8,7 +8,7 @@ registers PyTorch autograd Functions, loops and scatter for it.
 from softcore._typing import SoftBool, SoftIndex
 from softtorch import axiswise, comparison, elementwise, indexing, logic, random, safe_math, straight_through
 from softtorch.axiswise import *  # noqa: F403
-from softtorch.axiswise import _argtopk  # private (used by random), not in __all__
+from softtorch.axiswise import _argtopk as _argtopk  # private (used by random), not in __all__
 from softtorch.comparison import *  # noqa: F403
 from softtorch.elementwise import *  # noqa: F403
 from softtorch.indexing import *  # noqa: F403

@@ -87,7 +87,7 @@ def _compute_dtype(dtype: Any, *, xp: Any) -> Any:
 
 
 def _check_positive_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}.")
     return float(value)
 
@@ -98,25 +98,60 @@ def _check_positive_float(name: str, value: Any) -> float:
 
 
 def _solve_potentials(
-    cost: Array, mu: Array, nu: Array, *, solver: str, q: int | None, tol: float, max_iter: int,
-    check_every: int, history: int, dual: str, anneal: bool, unrolled: bool, bk: Any,
+    cost: Array,
+    mu: Array,
+    nu: Array,
+    *,
+    solver: str,
+    q: int | None,
+    tol: float,
+    max_iter: int,
+    check_every: int,
+    history: int,
+    dual: str,
+    anneal: bool,
+    unrolled: bool,
+    bk: Any,
 ) -> tuple[Array, Array, Array]:
     xp = bk.xp
     if solver == "sinkhorn":
         st = sinkhorn_log(
-            cost, xp.log(mu), xp.log(nu), tol=tol, max_iter=max_iter, check_every=check_every,
-            unrolled=unrolled, anneal=anneal, bk=bk,
+            cost,
+            xp.log(mu),
+            xp.log(nu),
+            tol=tol,
+            max_iter=max_iter,
+            check_every=check_every,
+            unrolled=unrolled,
+            anneal=anneal,
+            bk=bk,
         )
         f, g, n_iter = st.f, st.g, st.n_iter
     elif q is None:
         f, g, n_iter = entropic_ot_lbfgs(
-            cost, xp.log(mu), xp.log(nu), tol=tol, max_iter=max_iter, history=history,
-            check_every=check_every, unrolled=unrolled, bk=bk,
+            cost,
+            xp.log(mu),
+            xp.log(nu),
+            tol=tol,
+            max_iter=max_iter,
+            history=history,
+            check_every=check_every,
+            unrolled=unrolled,
+            bk=bk,
         )
     else:
         f, g, n_iter = pnorm_ot_lbfgs(
-            cost, mu, nu, q, tol=tol, max_iter=max_iter, history=history, check_every=check_every,
-            dual=dual, unrolled=unrolled, bk=bk,
+            cost,
+            mu,
+            nu,
+            q,
+            tol=tol,
+            max_iter=max_iter,
+            history=history,
+            check_every=check_every,
+            dual=dual,
+            unrolled=unrolled,
+            bk=bk,
         )
     # Gauge: (f + c, g - c) gives the same plan; return the representative with sum f = sum g.
     n, m = f.shape[-1], g.shape[-1]
@@ -141,8 +176,13 @@ def _implicit_vjp(
     n, m = w.shape[-2], w.shape[-1]
     if m > n:  # Schur complement on the smaller side: solve the transposed system
         ct, nu_bar, mu_bar = _implicit_vjp(
-            xp.matrix_transpose(w), g_bar, f_bar, cg_tol=cg_tol, cg_max_iter=cg_max_iter,
-            check_every=check_every, bk=bk,
+            xp.matrix_transpose(w),
+            g_bar,
+            f_bar,
+            cg_tol=cg_tol,
+            cg_max_iter=cg_max_iter,
+            check_every=check_every,
+            bk=bk,
         )
         return xp.matrix_transpose(ct), mu_bar, nu_bar
     r = xp.sum(w, axis=-1)  # (..., n)
@@ -168,9 +208,7 @@ def _implicit_vjp(
     rhs = g_bar - w_t(f_bar / r_safe)
     diag = c - xp.sum(w * w / r_safe[..., :, None], axis=-2) + alpha / m
     precond = xp.maximum(diag, 1e-3 * alpha)
-    v = cg_solve(
-        schur, rhs, precond=precond, tol=cg_tol, max_iter=cg_max_iter, check_every=check_every, bk=bk
-    ).x
+    v = cg_solve(schur, rhs, precond=precond, tol=cg_tol, max_iter=cg_max_iter, check_every=check_every, bk=bk).x
     u = (f_bar - w_(v)) / r_safe
     c_bar = w * (u[..., :, None] + v[..., None, :])
     return c_bar, u, v
@@ -183,8 +221,13 @@ def _potentials_bwd(res: tuple[Any, ...], cts: Any, *, bk: Any, **static: Any) -
     f_bar = xp.zeros_like(w[..., :, 0]) if f_bar is None else f_bar
     g_bar = xp.zeros_like(w[..., 0, :]) if g_bar is None else g_bar
     return _implicit_vjp(
-        w, f_bar, g_bar, cg_tol=static["cg_tol"], cg_max_iter=static["cg_max_iter"],
-        check_every=static["check_every"], bk=bk,
+        w,
+        f_bar,
+        g_bar,
+        cg_tol=static["cg_tol"],
+        cg_max_iter=static["cg_max_iter"],
+        check_every=static["check_every"],
+        bk=bk,
     )
 
 
@@ -292,16 +335,22 @@ def proj_transport_polytope(
         solver, tol, max_iter = "sinkhorn", sinkhorn_tol, sinkhorn_max_iter
     else:
         solver, tol, max_iter = "lbfgs", lbfgs_tol, lbfgs_max_iter
-    static = dict(
-        solver=solver, q=q, tol=tol, max_iter=max_iter, check_every=check_every, history=lbfgs_history, dual=dual,
-        anneal=sinkhorn_anneal,
-    )
+    static = {
+        "solver": solver,
+        "q": q,
+        "tol": tol,
+        "max_iter": max_iter,
+        "check_every": check_every,
+        "history": lbfgs_history,
+        "dual": dual,
+        "anneal": sinkhorn_anneal,
+    }
     if implicit_diff:
         f, g, n_iter = bk.custom_vjp(OT_POTENTIALS)(
             scaled, mu_c, nu_c, cg_tol=cg_tol, cg_max_iter=cg_max_iter, **static
         )
     else:
-        f, g, n_iter = _solve_potentials(scaled, mu_c, nu_c, unrolled=True, bk=bk, **static)
+        f, g, n_iter = _solve_potentials(scaled, mu_c, nu_c, unrolled=True, bk=bk, **static)  # type: ignore[arg-type]
 
     t = f[..., :, None] + g[..., None, :] - scaled  # (..., n, m)
     if q is None:

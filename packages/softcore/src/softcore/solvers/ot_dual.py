@@ -202,8 +202,15 @@ def pnorm_ot_lbfgs(
     kind = resolve_dual(dual, n, m)
     if kind == "semi" and n < m:  # eliminate the larger side: solve the transposed problem
         g, f, n_eval = pnorm_ot_lbfgs(
-            *_swap(cost, mu, nu, xp=xp), q, tol=tol, max_iter=max_iter, history=history,
-            check_every=check_every, dual="semi", unrolled=unrolled, bk=bk,
+            *_swap(cost, mu, nu, xp=xp),
+            q,
+            tol=tol,
+            max_iter=max_iter,
+            history=history,
+            check_every=check_every,
+            dual="semi",
+            unrolled=unrolled,
+            bk=bk,
         )
         return f, g, n_eval
 
@@ -225,8 +232,14 @@ def pnorm_ot_lbfgs(
         g0 = xp.zeros_like(nu)
         f0 = pnorm_row_solve(cost - g0[..., None, :], mu, q, xp=xp)
         state = lbfgs_minimize(
-            objective, xp.concat([f0, g0], axis=-1), tol=tol, max_iter=max_iter, history=history,
-            check_every=check_every, unrolled=unrolled, bk=bk,
+            objective,
+            xp.concat([f0, g0], axis=-1),
+            tol=tol,
+            max_iter=max_iter,
+            history=history,
+            check_every=check_every,
+            unrolled=unrolled,
+            bk=bk,
         )
         return state.x[..., :n], state.x[..., n:], state.n_eval
 
@@ -239,8 +252,14 @@ def pnorm_ot_lbfgs(
         return value, xp.sum(gam, axis=-2) - nu, scale
 
     state = lbfgs_minimize(
-        semi_objective, xp.zeros_like(nu), tol=tol, max_iter=max_iter, history=history,
-        check_every=check_every, unrolled=unrolled, bk=bk,
+        semi_objective,
+        xp.zeros_like(nu),
+        tol=tol,
+        max_iter=max_iter,
+        history=history,
+        check_every=check_every,
+        unrolled=unrolled,
+        bk=bk,
     )
     return row_potential(state.x), state.x, state.n_eval
 
@@ -267,8 +286,15 @@ def entropic_ot_lbfgs(
     n, m = cost.shape[-2], cost.shape[-1]
     if n < m:
         g, f, n_eval = entropic_ot_lbfgs(
-            xp.matrix_transpose(cost), log_nu, log_mu, tol=tol, max_iter=max_iter, history=history,
-            check_every=check_every, unrolled=unrolled, bk=bk,
+            xp.matrix_transpose(cost),
+            log_nu,
+            log_mu,
+            tol=tol,
+            max_iter=max_iter,
+            history=history,
+            check_every=check_every,
+            unrolled=unrolled,
+            bk=bk,
         )
         return f, g, n_eval
     mu, nu = xp.exp(log_mu), xp.exp(log_nu)
@@ -285,7 +311,13 @@ def entropic_ot_lbfgs(
 
     g0 = log_nu - logsumexp(-cost, axis=-2, xp=xp)
     state = lbfgs_minimize(
-        objective, g0, tol=tol, max_iter=max_iter, history=history, check_every=check_every,
-        unrolled=unrolled, bk=bk,
+        objective,
+        g0,
+        tol=tol,
+        max_iter=max_iter,
+        history=history,
+        check_every=check_every,
+        unrolled=unrolled,
+        bk=bk,
     )
     return row_potential(state.x), state.x, state.n_eval

@@ -27,7 +27,8 @@ columns 1 and 2 as ``(1 - a) P_1 + a P_2``; ``rank_i = sum_j (j + 1) Gamma_ij / 
 * ``lbfgs_tol`` (1e-5), ``lbfgs_max_iter`` (10000): L-BFGS, c0/c1/c2 (and smooth if
   ``use_entropic_ot_sinkhorn_on_entropic=False``);
 * ``use_entropic_ot_sinkhorn_on_entropic`` (True), ``implicit_diff`` (True);
-* softcore extras: ``sinkhorn_anneal`` (True, epsilon scaling), ``check_every`` (10), ``lbfgs_history`` (10), ``dual`` ("auto"/"full"/"semi"),
+* softcore extras: ``sinkhorn_anneal`` (True, epsilon scaling), ``check_every`` (10), ``lbfgs_history`` (10),
+``dual`` ("auto"/"full"/"semi"),
   ``cg_tol`` (None: 1e-10 in float64, else 1e-5), ``cg_max_iter`` (None: ``2 min(n, m) + 100``).
 
 Tolerances bound the L1 marginal error of the plan. Every function accepts ``return_info=True``
