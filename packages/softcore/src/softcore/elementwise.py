@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from softcore._arrays import device, ensure_float
-from softcore._numerics import sigmoid, softplus
+from softcore._numerics import sigmoid
 from softcore._typing import ELEMENTWISE_MODES, SIGMOIDAL_MODES, Array, SoftBool
 from softcore._validate import check_bool, check_choice, check_int, check_softness
 
@@ -145,8 +145,18 @@ def softrelu(x: Array, softness: Any = 0.1, mode: str = "smooth", gated: bool = 
     if gated:
         return x * sigmoidal(x, softness, mode, bk=bk)
     if mode == "smooth":
-        # s * softplus(x / s) without forming exp of a large x / s (no overflow in any dtype)
-        return softness * softplus(x / softness, xp=xp)
+        # s * softplus(x / s) = x + s log1p(exp(-x / s)) for x >= 0 and s log1p(exp(x / s)) for x < 0:
+        # exp only sees non-positive arguments and x / s is never returned, so nothing overflows
+        # (x / s may be inf in float16), and each branch is smooth at 0 (exact derivatives there).
+        pos = x >= 0
+        zero = xp.zeros_like(x)
+        x_pos = xp.where(pos, x, zero)
+        x_neg = xp.where(pos, zero, x)
+        return xp.where(
+            pos,
+            x_pos + softness * xp.log1p(xp.exp(-x_pos / softness)),
+            softness * xp.log1p(xp.exp(x_neg / softness)),
+        )
     u = x / (5 * softness)
     uc = xp.clip(u, -1, 1)
     inner = 5 * softness * _softrelu_transition(uc, mode, xp=xp)
