@@ -9,14 +9,15 @@ For every (framework, op, method, mode, n, batch) it prints one line:
   forward+backward program; torch: bytes saved for backward (autograd saved-tensor hooks, i.e. what
   is held between forward and backward) and the growth of the process' max RSS.
 
-``--checkpoint`` installs ``bk.checkpoint`` on both backends (``jax.checkpoint`` /
-``torch.utils.checkpoint``) so the row-chunked value ops (sort, rank) rematerialise their chunks in
-the backward pass (O(n * 128) memory) -- the backends do not provide it yet.
+``--checkpoint on|off|backend`` decides how the row-chunked value ops (sort, rank, ...) treat their
+chunks in the backward pass: ``on`` rematerialises them on both backends (``jax.checkpoint`` /
+``torch.utils.checkpoint``: O(n * 128) memory), ``off`` keeps every chunk's residuals (O(n^2)),
+``backend`` (default) uses whatever ``bk.checkpoint`` the backends provide.
 
 Examples::
 
     python benchmarks/bench_axiswise.py --quick
-    python benchmarks/bench_axiswise.py --ops sort rank --methods neuralsort --n 1024 4096 --checkpoint
+    python benchmarks/bench_axiswise.py --ops sort rank --methods neuralsort --n 1024 4096 --checkpoint on
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ METHODS = ("softsort", "neuralsort", "sorting_network")
 #: Skip configurations that would hold more than this many floats in an n x n SoftIndex (argsort,
 #: top_k index) or in the sorting network's tracked permutation.
 MAX_ELEMENTS = 2**27
+
+
+def _install(bk, choice, remat):
+    """Set the backend instance's ``checkpoint`` for this run (``backend``: leave the class's own)."""
+    if "checkpoint" in vars(bk):
+        del bk.checkpoint
+    if choice == "on":
+        bk.checkpoint = remat
+    elif choice == "off":
+        bk.checkpoint = lambda fn: fn
 
 
 def _timeit(fn, repeats):
@@ -90,11 +101,7 @@ def bench_jax(op, method, mode, n, batch, repeats, checkpoint):
     import softjax.axiswise as sj
     from softjax._backend import JAX
 
-    if checkpoint:
-        JAX.checkpoint = jax.checkpoint
-    elif hasattr(JAX, "checkpoint") and getattr(JAX, "_bench_installed", False):
-        del JAX.checkpoint
-    JAX._bench_installed = checkpoint
+    _install(JAX, checkpoint, jax.checkpoint)
     key = jax.random.PRNGKey(0)
     x = jax.random.normal(key, (batch, n), dtype=jnp.float32)
     w = jax.random.normal(
@@ -127,15 +134,10 @@ def bench_torch(op, method, mode, n, batch, repeats, checkpoint):
     import softtorch.axiswise as st
     from softtorch._backend import TORCH
 
-    if checkpoint:
+    def ckpt(fn):
+        return lambda *args: torch.utils.checkpoint.checkpoint(fn, *args, use_reentrant=False)
 
-        def ckpt(fn):
-            return lambda *args: torch.utils.checkpoint.checkpoint(fn, *args, use_reentrant=False)
-
-        TORCH.checkpoint = ckpt
-    elif getattr(TORCH, "_bench_installed", False):
-        del TORCH.checkpoint
-    TORCH._bench_installed = checkpoint
+    _install(TORCH, checkpoint, ckpt)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(batch, n, generator=gen).to(device)
@@ -198,8 +200,13 @@ def main(argv=None):
     p.add_argument("--n", nargs="+", type=int, default=[64, 256, 1024, 4096])
     p.add_argument("--batch", nargs="+", type=int, default=[1, 64])
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--checkpoint", action="store_true", help="install bk.checkpoint (rematerialised chunks)")
+    p.add_argument("--torch-threads", type=int, default=0, help="torch.set_num_threads (0: torch's default)")
+    p.add_argument("--checkpoint", choices=["backend", "on", "off"], default="backend", help="chunk rematerialisation")
     args = p.parse_args(argv)
+    if args.torch_threads and "torch" in args.frameworks:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     if args.quick:
         args.n, args.batch, args.ops, args.methods, args.repeats = (
             [64, 256],

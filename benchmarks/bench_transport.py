@@ -2,7 +2,8 @@
 
 Run ``python benchmarks/bench_transport.py`` (``--n 64 256 1024``, ``--modes smooth,c0,c1,c2``,
 ``--ops argsort,sort``, ``--frameworks jax,torch``, ``--softness 0.1``, ``--repeats 5``,
-``--device cuda``, ``--lbfgs-smooth`` to also time the entropic L-BFGS solver).
+``--device cuda``, ``--lbfgs-smooth`` to also time the entropic L-BFGS solver, ``--threads N``
+for torch's intra-op threads).
 
 What is timed, per framework, float32, batch 1, medians of ``--repeats`` wall-clock runs after a
 warm-up (default solver settings: tolerance 1e-5 on the L1 marginal error):
@@ -181,9 +182,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (torch device; JAX uses its default device)")
     parser.add_argument("--lbfgs-smooth", action="store_true", help="also time smooth mode with the L-BFGS solver")
+    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: library default)")
     args = parser.parse_args(argv)
     if args.device == "cpu":
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     variants = [(m, {}) for m in args.modes.split(",")]
     if args.lbfgs_smooth:
         variants.append(("smooth", {"use_entropic_ot_sinkhorn_on_entropic": False}))

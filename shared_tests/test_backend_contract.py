@@ -97,3 +97,156 @@ def test_checkpoint_keeps_values(name):
         import jax
 
         np.testing.assert_allclose(np.asarray(jax.grad(lambda t: f(t).sum())(x)), [2.0, -4.0])
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_concrete_eager_value_and_none_under_tracing(name):
+    bk, x = _backend_and_array(name, [1.0, -2.0])
+    assert bk.concrete(bk.xp.sum(x)) == -1.0
+    assert bk.concrete(bk.xp.all(x > 0)) is False
+    seen = []
+    if name == "jax":
+        import jax
+
+        jax.jit(lambda t: seen.append(bk.concrete(bk.xp.sum(t))) or t)(x)
+        jax.vmap(lambda t: seen.append(bk.concrete(t)) or t)(x)
+        assert seen == [None, None]
+    elif name == "torch":
+        import torch
+
+        torch.func.vmap(lambda t: seen.append(bk.concrete(t)) or t)(x)
+        torch.func.grad(lambda t: seen.append(bk.concrete(t.sum())) or t.sum())(x)
+        assert seen == [None, None]
+
+
+_SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, -0.5], [0.5, -0.5, 2.0]])
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_linear_solve(name):
+    """``x = solve(b)`` for a symmetric ``matvec``, differentiated as ``A^{-1} b`` (implicitly):
+    the solve here is a tolerance-driven ``bk.while_loop`` CG, which JAX cannot differentiate,
+    so JAX derivatives prove that the solve is never differentiated through."""
+    from softcore.solvers.cg import cg_solve
+
+    bk, b = _backend_and_array(name, [1.0, -2.0, 0.5])
+    xp = bk.xp
+    a_inv = np.linalg.inv(_SPD)
+
+    def solve_with(a):
+        def matvec(v):
+            return xp.sum(a * v[..., None, :], axis=-1)
+
+        def solve(rhs):
+            return cg_solve(matvec, rhs, tol=1e-14, max_iter=50, bk=bk).x
+
+        return lambda rhs: bk.linear_solve(matvec, rhs, solve)
+
+    a = xp.asarray(_SPD, dtype=b.dtype) if name != "torch" else b.new_tensor(_SPD)
+    x = solve_with(a)(b)
+    np.testing.assert_allclose(np.asarray(x.tolist()), a_inv @ np.asarray(b.tolist()), rtol=1e-12)
+
+    # a pytree right-hand side (tuple of arrays), as the transport rule uses
+    def matvec2(uv):
+        u, v = uv
+        return 2 * u + v, u + 3 * v
+
+    def solve2(rhs):
+        p, q = rhs
+        return (3 * p - q) / 5, (2 * q - p) / 5
+
+    u, v = bk.linear_solve(matvec2, (b, 2 * b), solve2)
+    np.testing.assert_allclose(np.asarray((2 * u + v).tolist()), np.asarray(b.tolist()), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray((u + 3 * v).tolist()), 2 * np.asarray(b.tolist()), rtol=1e-12)
+
+    if name == "jax":
+        import jax
+
+        f = solve_with(a)
+        np.testing.assert_allclose(np.asarray(jax.jacrev(f)(b)), a_inv, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(np.asarray(jax.jacfwd(f)(b)), a_inv, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(np.asarray(jax.jit(jax.jacrev(f))(b)), a_inv, rtol=1e-10, atol=1e-12)
+        # through the matrix that matvec closes over: dx = -A^{-1} dA x
+        d_a = np.array([[0.3, -0.2, 0.0], [-0.2, 0.1, 0.4], [0.0, 0.4, -0.5]])
+        _, dx = jax.jvp(lambda m: solve_with(m)(b), (a,), (jax.numpy.asarray(d_a),))
+        x_np = a_inv @ np.asarray(b)
+        np.testing.assert_allclose(np.asarray(dx), -a_inv @ d_a @ x_np, rtol=1e-10, atol=1e-12)
+        g = jax.grad(lambda m: solve_with(m)(b).sum())(a)
+        np.testing.assert_allclose(np.asarray(g), -np.outer(a_inv @ np.ones(3), x_np), rtol=1e-10, atol=1e-12)
+    elif name == "torch":
+        import torch
+
+        t = b.clone().requires_grad_(True)
+        (g,) = torch.autograd.grad(solve_with(a)(t).sum(), t)
+        np.testing.assert_allclose(g.numpy(), a_inv @ np.ones(3), rtol=1e-10)
+
+
+def _scaled_fwd(x, y, *, bk, scale):
+    return (scale * x * y, x + y), (x, y)
+
+
+def _scaled_bwd(res, g, *, bk, scale):
+    x, y = res
+    gp, gs = g
+    gp = bk.xp.zeros_like(x) if gp is None else gp
+    gs = bk.xp.zeros_like(x) if gs is None else gs
+    return 10 * (scale * y * gp + gs), 10 * (scale * x * gp + gs)
+
+
+def _scaled_jvp(res, tangents, *, bk, scale):
+    # deliberately 10x the true JVP (and the transpose of the 10x bwd): proves the rule is used
+    x, y = res
+    dx, dy = tangents
+    dx = bk.xp.zeros_like(x) if dx is None else dx
+    dy = bk.xp.zeros_like(y) if dy is None else dy
+    return 10 * scale * (y * dx + x * dy), 10 * (dx + dy)
+
+
+SCALED = VJPRule("scaled_product_and_sum", _scaled_fwd, _scaled_bwd, n_outputs=2, jvp=_scaled_jvp)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_custom_vjp_rule_with_jvp(name):
+    """A rule with ``jvp``: forward mode runs it (JAX, torch), JAX reverse mode transposes it, torch
+    reverse mode runs ``bwd``; ``torch.func.vmap`` batches the rule by calling it on a larger batch."""
+    bk, x = _backend_and_array(name, [1.0, -2.0, 0.5])
+    y = x * 0 + 3.0
+    f = bk.custom_vjp(SCALED)
+    p, s = f(x, y, scale=2.0)
+    np.testing.assert_allclose(np.asarray(p.tolist()), [6.0, -12.0, 3.0])
+    np.testing.assert_allclose(np.asarray(s.tolist()), [4.0, 1.0, 3.5])
+    dx = np.array([1.0, 0.0, -1.0])
+    want_p = 10 * 2.0 * 3.0 * dx  # dy = 0
+    if name == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        (p2, s2), (tp, ts) = jax.jvp(lambda a: f(a, y, scale=2.0), (x,), (jnp.asarray(dx),))
+        np.testing.assert_allclose(np.asarray(tp), want_p)
+        np.testing.assert_allclose(np.asarray(ts), 10 * dx)
+        jf = jax.jacfwd(lambda a: f(a, y, scale=2.0)[0])(x)
+        np.testing.assert_allclose(np.asarray(jf), np.diag([60.0] * 3))
+        g = jax.grad(lambda a: f(a, y, scale=2.0)[1].sum())(x)  # transposed jvp
+        np.testing.assert_allclose(np.asarray(g), [10.0] * 3)
+        # second order: the rule's own primal call nests, the coefficients are constants
+        gg = jax.grad(lambda a: jax.grad(lambda b: (f(b, y, scale=2.0)[0] ** 2).sum())(a).sum())(x)
+        np.testing.assert_allclose(np.asarray(gg), 2 * 60.0 * 60.0 * np.ones(3))
+        jj = jax.jit(jax.vmap(lambda a: f(a, y, scale=2.0)[0]))(jnp.stack([x, 2 * x]))
+        np.testing.assert_allclose(np.asarray(jj), [[6.0, -12.0, 3.0], [12.0, -24.0, 6.0]])
+    elif name == "torch":
+        import torch
+        import torch.autograd.forward_ad as fwAD
+
+        (tp, ts) = torch.func.jvp(lambda a: f(a, y, scale=2.0), (x,), (torch.tensor(dx),))[1]
+        np.testing.assert_allclose(tp.numpy(), want_p)
+        np.testing.assert_allclose(ts.numpy(), 10 * dx)
+        with fwAD.dual_level():
+            out = f(fwAD.make_dual(x, torch.tensor(dx)), y, scale=2.0)
+            np.testing.assert_allclose(fwAD.unpack_dual(out[0]).tangent.numpy(), want_p)
+        jf = torch.func.jacfwd(lambda a: f(a, y, scale=2.0)[0])(x)
+        np.testing.assert_allclose(jf.numpy(), np.diag([60.0] * 3))
+        t = x.clone().requires_grad_(True)
+        (g,) = torch.autograd.grad(f(t, y, scale=2.0)[1].sum(), t)  # bwd
+        np.testing.assert_allclose(g.numpy(), [10.0] * 3)
+        vm = torch.func.vmap(lambda a: f(a, y, scale=2.0)[0])(torch.stack([x, 2 * x]))
+        np.testing.assert_allclose(vm.numpy(), [[6.0, -12.0, 3.0], [12.0, -24.0, 6.0]])

@@ -11,14 +11,22 @@ member                        meaning
 ``xp``                        the array-API namespace of the framework
 ``stop_gradient(x)``          ``x`` with its derivative cut (identity for the reference backend)
 ``custom_vjp(rule)``          a callable that evaluates ``rule.fwd`` and differentiates with
-                              ``rule.bwd`` (see :class:`softcore._vjp.VJPRule`)
+                              ``rule.bwd`` and, in forward mode, ``rule.jvp`` (see
+                              :class:`softcore._vjp.VJPRule`)
 ``fori_loop(lo, hi, f, s)``   ``for i in range(lo, hi): s = f(i, s)`` -- differentiable
 ``while_loop(c, f, s, ...)``  bounded while loop, checked every ``check_every`` steps;
                               only used inside rule forwards (never differentiated)
 ``segment_sum(d, ids, n)``    sum ``d`` (..., m) into ``n`` bins along the last axis
+``linear_solve(A, b, f)``     ``x = f(b)`` (a solver) for a symmetric linear map ``A``
+                              (``matvec``), differentiated as ``A^{-1} b``: linear and
+                              transposable in ``b``, never through ``f``'s iterations
+                              (``jax.lax.custom_linear_solve``; ``f(b)`` elsewhere)
 ``default_float_dtype()``     the framework's default floating dtype (for integer inputs)
 ``checkpoint(fn)``            ``fn`` with its intermediates recomputed in the backward pass
                               (``jax.checkpoint``; identity where the framework gains nothing)
+``concrete(x)``               the Python value of a 0-d array when it is concrete (eager), or
+                              ``None`` under tracing (jit, vmap, grad transforms, compile); a host
+                              sync, used only for diagnostics such as solver warnings
 ============================  ==================================================================
 
 Every member has a test in ``shared_tests/core`` that runs it on every backend. softcore never
@@ -67,9 +75,13 @@ class Backend(Protocol):
 
     def segment_sum(self, data: Any, segment_ids: Any, /, *, num_segments: int) -> Any: ...
 
+    def linear_solve(self, matvec: Callable[[Any], Any], b: Any, solve: Callable[[Any], Any], /) -> Any: ...
+
     def default_float_dtype(self) -> Any: ...
 
     def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]: ...
+
+    def concrete(self, x: Any, /) -> Any: ...
 
 
 class ArrayAPIBackend:
@@ -126,8 +138,14 @@ class ArrayAPIBackend:
         one_hot = xp.astype(segment_ids[..., None] == bins, data.dtype)  # (..., m, k)
         return xp.sum(one_hot * data[..., None], axis=-2)
 
+    def linear_solve(self, matvec: Callable[[Any], Any], b: Any, solve: Callable[[Any], Any], /) -> Any:
+        return solve(b)
+
     def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]:
         return fn
+
+    def concrete(self, x: Any, /) -> Any:
+        return x.item() if hasattr(x, "item") else x
 
     def default_float_dtype(self) -> Any:
         info = self.xp.__array_namespace_info__()

@@ -23,13 +23,28 @@ def standardize_and_squash(
 ) -> tuple[Array, Array, Array]:
     """``(sigmoid(((x - mean) / std) / T), mean, std)`` along the last axis, ``std = sqrt(var + eps)``.
 
+    The variance is accumulated on ``(x - mean) / a`` with the constant scale
+    ``a = stop_gradient(max |x - mean|)``: ``std = a sqrt(mean(r^2) + eps / a^2)`` for ``a >= 1`` and
+    ``sqrt(a^2 mean(r^2) + eps)`` otherwise. This is the same function of ``x`` (so the same
+    derivatives), but it does not overflow for inputs near the largest finite value of the dtype.
+
     Shapes: ``x`` (..., n) -> (..., n), (..., 1), (..., 1).
     """
     xp = bk.xp
     mean = xp.mean(x, axis=-1, keepdims=True)
     centred = x - mean
-    var = xp.mean(centred * centred, axis=-1, keepdims=True)
-    std = xp.sqrt(var + eps)
+    scale = bk.stop_gradient(xp.max(xp.abs(centred), axis=-1, keepdims=True))
+    big = scale >= 1
+    scale = xp.where(xp.isfinite(scale) & (scale > 0), scale, xp.ones_like(scale))
+    r = centred / scale
+    m2 = xp.mean(r * r, axis=-1, keepdims=True)
+    big_scale = xp.where(big, scale, xp.ones_like(scale))  # each branch sees only its safe values
+    small_scale = xp.where(big, xp.ones_like(scale), scale)
+    std = xp.where(
+        big,
+        big_scale * xp.sqrt(m2 + eps / (big_scale * big_scale)),
+        xp.sqrt(small_scale * small_scale * m2 + eps),
+    )
     return sigmoid(centred / std / temperature, xp=xp), mean, std
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.custom_derivatives import SymbolicZero
 
 from softcore._vjp import VJPRule
 
@@ -65,12 +66,23 @@ class JaxBackend:
         flat = jax.ops.segment_sum(data.reshape(-1), flat_ids, num_segments=rows * num_segments)
         return flat.reshape(*batch, num_segments)
 
+    def linear_solve(self, matvec: Callable[[Any], Any], b: Any, solve: Callable[[Any], Any], /) -> Any:
+        # Implicit differentiation: linear and transposable in b (the transpose solves again,
+        # matvec being symmetric), never differentiated through solve's iterations.
+        return jax.lax.custom_linear_solve(matvec, b, lambda _matvec, rhs: solve(rhs), symmetric=True)
+
     def default_float_dtype(self) -> Any:
         return jnp.result_type(float)
 
     def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]:
         # Rematerialise in the backward pass: chunked O(n^2) ops keep O(n * chunk) residuals.
         return jax.checkpoint(fn)
+
+    def concrete(self, x: Any, /) -> Any:
+        # Tracers (jit, vmap, grad, ...) have no value; concrete arrays do (a device -> host copy).
+        if isinstance(x, jax.core.Tracer):
+            return None
+        return x.item()
 
 
 JAX = JaxBackend()
@@ -80,17 +92,7 @@ JAX = JaxBackend()
 def _jax_rule(rule: VJPRule, static: tuple[tuple[str, Any], ...]) -> Callable[..., Any]:
     kw = dict(static)
     if rule.jvp is not None:
-        jvp_rule = rule.jvp
-
-        @jax.custom_jvp
-        def f_jvp(*arrays: Any) -> Any:
-            return rule.fwd(*arrays, bk=JAX, **kw)[0]
-
-        @f_jvp.defjvp
-        def _(primals: Any, tangents: Any) -> Any:
-            return jvp_rule(primals, tangents, bk=JAX, **kw)
-
-        return f_jvp
+        return _jax_rule_jvp(rule, kw)
 
     @jax.custom_vjp
     def f(*arrays: Any) -> Any:
@@ -103,4 +105,40 @@ def _jax_rule(rule: VJPRule, static: tuple[tuple[str, Any], ...]) -> Callable[..
         return tuple(rule.bwd(res, g, bk=JAX, **kw))
 
     f.defvjp(f_fwd, f_bwd)
+    return f
+
+
+def _zero_tangent(x: Any) -> Any:
+    if jnp.issubdtype(x.dtype, jnp.inexact):
+        return jnp.zeros_like(x)
+    return jnp.zeros(x.shape, dtype=jax.dtypes.float0)  # integer and bool outputs
+
+
+def _jax_rule_jvp(rule: VJPRule, kw: dict[str, Any]) -> Callable[..., Any]:
+    """``custom_jvp`` over ``(out, residuals)``: forward mode runs ``rule.jvp``, reverse mode
+    transposes it. The residuals are outputs with zero tangents, so that the rule's own call
+    ``f_res(*primals)`` inside the JVP rule nests correctly under higher-order differentiation
+    (the primal output keeps its custom derivative; the JVP's coefficients act as constants,
+    exactly as the residuals of ``bwd`` do)."""
+    multi = rule.n_outputs > 1
+
+    @jax.custom_jvp
+    def f_res(*arrays: Any) -> Any:
+        out, res = rule.fwd(*arrays, bk=JAX, **kw)
+        return out, tuple(res)
+
+    def f_jvp(primals: Any, tangents: Any) -> Any:
+        out, res = f_res(*primals)
+        tan = tuple(None if isinstance(t, SymbolicZero) else t for t in tangents)
+        t_out = rule.jvp(res, tan, bk=JAX, **kw)
+        outs = out if multi else (out,)
+        t_outs = tuple(t_out) if multi else (t_out,)
+        t_outs = tuple(_zero_tangent(o) if t is None else t for o, t in zip(outs, t_outs, strict=True))
+        return (out, res), (t_outs if multi else t_outs[0], tuple(_zero_tangent(r) for r in res))
+
+    f_res.defjvp(f_jvp, symbolic_zeros=True)
+
+    def f(*arrays: Any) -> Any:
+        return f_res(*arrays)[0]
+
     return f

@@ -59,6 +59,11 @@ class TorchBackend:
         out = data.new_zeros((*data.shape[:-1], num_segments))
         return out.scatter_add(-1, segment_ids.long(), data)  # out of place: autograd-safe
 
+    def linear_solve(self, matvec: Callable[[Any], Any], b: Any, solve: Callable[[Any], Any], /) -> Any:
+        # Called inside rule backwards and JVPs; were they differentiated again (double backward),
+        # autograd would go through solve's Python-loop iterations, the derivative of the solve.
+        return solve(b)
+
     def default_float_dtype(self) -> Any:
         return torch.get_default_dtype()
 
@@ -66,13 +71,26 @@ class TorchBackend:
         # Identity for now: torch.utils.checkpoint does not compose with torch.func transforms.
         return fn
 
+    def concrete(self, x: Any, /) -> Any:
+        # No value while torch.compile traces, nor for torch.func's wrapped (batched/grad) tensors.
+        if torch.compiler.is_compiling() or torch._C._functorch.is_functorch_wrapped_tensor(x):
+            return None
+        return x.item()
+
 
 TORCH = TorchBackend()
 
 
 class _RuleFunction(torch.autograd.Function):
     """Registers a softcore VJPRule; residuals travel as non-differentiable extra outputs so that
-    ``torch.func`` transforms and double backward keep working (setup_context style)."""
+    ``torch.func`` transforms and double backward keep working (setup_context style).
+
+    ``jvp`` (forward mode: ``torch.func.jvp``, ``torch.autograd.forward_ad``) runs ``rule.jvp``
+    where the rule has one. ``vmap`` (``torch.func.vmap``, hence ``jacfwd`` / ``jacrev``) moves
+    the batch axis of every array input to the front (broadcasting unbatched inputs) and calls the
+    rule once on the larger batch: rules treat leading axes as independent rows, and their
+    outputs and residuals keep the batch axes in front.
+    """
 
     @staticmethod
     def forward(rule: VJPRule, static: tuple[tuple[str, Any], ...], *arrays: Any) -> Any:  # type: ignore[override]
@@ -89,9 +107,36 @@ class _RuleFunction(torch.autograd.Function):
         res = output[rule.n_outputs :]
         ctx.mark_non_differentiable(*res)
         ctx.save_for_backward(*res)
+        if rule.jvp is not None:
+            ctx.save_for_forward(*res)
+            # zero tangents are materialised: torch mis-assigns a None before a defined tangent
+            ctx.out_meta = [(o.shape, o.dtype, o.device) for o in output[: rule.n_outputs]]
 
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> Any:
         g = grads[: ctx.rule.n_outputs]
         cot = ctx.rule.bwd(ctx.saved_tensors, g if len(g) > 1 else g[0], bk=TORCH, **ctx.static)
         return (None, None, *cot)
+
+    @staticmethod
+    def jvp(ctx: Any, *tangents: Any) -> Any:
+        rule = ctx.rule
+        if rule.jvp is None:
+            raise NotImplementedError(f"softcore rule {rule.name!r} has no forward-mode (jvp) rule")
+        res = ctx.saved_tensors
+        t_out = rule.jvp(res, tuple(tangents[2:]), bk=TORCH, **ctx.static)
+        t_outs = tuple(t_out) if rule.n_outputs > 1 else (t_out,)
+        t_outs = tuple(
+            torch.zeros(shape, dtype=dtype, device=device) if t is None else t
+            for t, (shape, dtype, device) in zip(t_outs, ctx.out_meta, strict=True)
+        )
+        return (*t_outs, *(None for _ in res))
+
+    @staticmethod
+    def vmap(info: Any, in_dims: Any, rule: VJPRule, static: tuple[tuple[str, Any], ...], *arrays: Any) -> Any:
+        size = info.batch_size
+        moved = tuple(
+            a.expand(size, *a.shape) if d is None else a.movedim(d, 0) for a, d in zip(arrays, in_dims[2:], strict=True)
+        )
+        outs = _RuleFunction.apply(rule, static, *moved)
+        return outs, tuple(0 for _ in outs)

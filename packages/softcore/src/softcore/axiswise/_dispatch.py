@@ -12,32 +12,47 @@ soft modes ``smooth``/``c0``/``c1``/``c2`` only (hard modes never reach this mod
 ``rank(xs, softness, mode, descending, *, bk)``
     ranks in [1, n] (..., n)
 
+Optional, for methods that solve a smaller problem than the full permutation (``ot``):
+``argtop_k(xs, k, softness, mode, *, bk, return_log_probs)`` -> (..., k, [n]) (largest first) and
+``quantile_rows(xs, k, kp1, a, take_next, softness, mode, *, bk, return_log_probs)`` -> (..., kq, [n])
+(``(1 - a) P[k] + a P[kp1]`` rows, or ``P[k]`` without ``take_next``; ``k``, ``kp1``, ``a`` (kq,) arrays).
+
 Value-only methods (``sorting_network`` values, ``fast_soft_sort``, ``smooth_sort``) instead
 provide ``network_values(xs, softness, mode, *, bk, standardized)`` (ascending values in the space
 of ``xs``; the caller unsquashes). A method announces the optional keywords it takes with the
-attributes ``uses_pad`` (``standardized=``) and ``uses_ot_kwargs`` (``ot_kwargs=``). Wiring a
+attributes ``uses_pad`` (``standardized=``) and ``uses_ot_kwargs`` (``ot_kwargs=``); with
+``ignores_standardize = True`` it always receives the raw ``x`` (``smooth_sort``). Wiring a
 method is one entry of ``_REGISTRY``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from softcore._typing import Array
-from softcore.axiswise._common import device, select, to_log
+from softcore.axiswise._common import device, log_mix, select, to_log
 from softcore.axiswise.methods import neuralsort, softsort
 from softcore.axiswise.methods import sorting_network as _sn
+from softcore.axiswise.methods.ot import OptimalTransport
+from softcore.axiswise.methods.permutahedron_sort import fast_soft_rank, fast_soft_sort
 
 __all__ = [
     "INDEX_METHODS",
     "NETWORK_VALUE_METHODS",
     "VALUE_METHODS",
     "argmax",
+    "argtop_k",
     "network_values",
     "permutation_rows",
+    "quantile_rows",
     "rank",
+    "raw_scores",
     "sorted_values",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: Methods that produce a SoftIndex (``arg*`` functions).
 INDEX_METHODS = ("ot", "softsort", "neuralsort", "sorting_network")
@@ -86,13 +101,49 @@ class _SortingNetwork:
         return _sn.sorting_network_values(xs, softness, mode, _SortingNetwork._pad(standardized), bk=bk)
 
 
+class _FastSoftSort:
+    """Adapter of :mod:`softcore.axiswise.methods.permutahedron_sort` (value-only, exact PAV)."""
+
+    @staticmethod
+    def network_values(xs: Array, softness: Any, mode: str, *, bk: Any, standardized: bool) -> Array:
+        return fast_soft_sort(xs, softness, mode, bk=bk)
+
+    @staticmethod
+    def rank(xs: Array, softness: Any, mode: str, descending: bool, *, bk: Any) -> Array:
+        return fast_soft_rank(xs, softness, mode, descending, bk=bk)
+
+
 # method name -> implementation of the protocol above. Not yet wired (NotImplementedError):
-# "ot", "fast_soft_sort", "smooth_sort".
+# "smooth_sort".
 _REGISTRY: dict[str, Any] = {
     "softsort": softsort,
     "neuralsort": neuralsort,
     "sorting_network": _SortingNetwork,
+    "fast_soft_sort": _FastSoftSort,
+    "ot": OptimalTransport,
 }
+
+
+def _low_precision(a: Any, xp: Any) -> bool:
+    dt = getattr(a, "dtype", None)
+    return dt is not None and xp.isdtype(dt, "real floating") and dt not in (xp.float32, xp.float64)
+
+
+def _at_least_float32(fn: F) -> F:
+    """Evaluate a dispatch function in float32 when its scores are float16/bfloat16 and cast the
+    result back: the n x n scores, thresholds and solver states of the methods need more than 8
+    significant bits (bfloat16 NeuralSort at softness 1e-4 produced NaN rows under XLA)."""
+
+    @functools.wraps(fn)
+    def wrapper(method: str, *args: Any, bk: Any, **kwargs: Any) -> Any:
+        xp = bk.xp
+        dtype = args[0].dtype
+        if not _low_precision(args[0], xp):
+            return fn(method, *args, bk=bk, **kwargs)
+        up = [xp.astype(a, xp.float32) if _low_precision(a, xp) else a for a in args]
+        return xp.astype(fn(method, *up, bk=bk, **kwargs), dtype)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _impl(method: str) -> Any:
@@ -109,6 +160,11 @@ def _check_mode_for(method: str, mode: str) -> None:
         raise ValueError(f"method='smooth_sort' supports only mode='smooth' (or 'hard'), got mode={mode!r}.")
 
 
+def raw_scores(method: str) -> bool:
+    """True when the method works on the raw ``x`` whatever ``standardize`` says (``smooth_sort``)."""
+    return bool(getattr(_impl(method), "ignores_standardize", False))
+
+
 def _extra(impl: Any, standardized: bool, ot_kwargs: Any) -> dict[str, Any]:
     """Keyword arguments only some methods take: ``standardized`` (the sorting network's padding)
     and ``ot_kwargs`` (solver settings), announced by ``uses_pad`` / ``uses_ot_kwargs``."""
@@ -120,6 +176,7 @@ def _extra(impl: Any, standardized: bool, ot_kwargs: Any) -> dict[str, Any]:
     return extra
 
 
+@_at_least_float32
 def permutation_rows(
     method: str,
     xs: Array,
@@ -138,6 +195,7 @@ def permutation_rows(
     return impl.permutation_rows(xs, rows, softness, mode, bk=bk, return_log_probs=log, **extra)
 
 
+@_at_least_float32
 def argmax(
     method: str,
     xs: Array,
@@ -158,6 +216,64 @@ def argmax(
     return impl.permutation_rows(xs, rows, softness, mode, bk=bk, return_log_probs=log, **extra)[..., 0, :]
 
 
+@_at_least_float32
+def argtop_k(
+    method: str,
+    xs: Array,
+    k: int,
+    softness: Any,
+    mode: str,
+    *,
+    bk: Any,
+    standardized: bool,
+    log: bool = False,
+    ot_kwargs: Any = None,
+) -> Array:
+    """Soft top-k index rows (..., k, [n]), largest first (log-probabilities if ``log``)."""
+    impl = _impl(method)
+    extra = _extra(impl, standardized, ot_kwargs)
+    if hasattr(impl, "argtop_k"):
+        return impl.argtop_k(xs, k, softness, mode, bk=bk, return_log_probs=log, **extra)
+    n = xs.shape[-1]
+    rows = bk.xp.arange(n - 1, n - 1 - k, -1, device=device(xs))  # ascending rows of the k largest
+    return impl.permutation_rows(xs, rows, softness, mode, bk=bk, return_log_probs=log, **extra)
+
+
+@_at_least_float32
+def quantile_rows(
+    method: str,
+    xs: Array,
+    k: Array,
+    kp1: Array,
+    a: Array,
+    take_next: bool,
+    softness: Any,
+    mode: str,
+    *,
+    bk: Any,
+    standardized: bool,
+    log: bool = False,
+    ot_kwargs: Any = None,
+) -> Array:
+    """Soft quantile index rows (..., kq, [n]): ``(1 - a) P[k] + a P[kp1]`` (``P[k]`` without
+    ``take_next``) of the ascending soft permutation, for ``k``, ``kp1``, ``a`` (kq,) arrays."""
+    xp = bk.xp
+    impl = _impl(method)
+    extra = _extra(impl, standardized, ot_kwargs)
+    if hasattr(impl, "quantile_rows"):
+        return impl.quantile_rows(xs, k, kp1, a, take_next, softness, mode, bk=bk, return_log_probs=log, **extra)
+    if not take_next:
+        return impl.permutation_rows(xs, k, softness, mode, bk=bk, return_log_probs=log, **extra)
+    kq = k.shape[0]
+    p = impl.permutation_rows(xs, xp.concat([k, kp1]), softness, mode, bk=bk, return_log_probs=log, **extra)
+    lo, hi = p[..., :kq, :], p[..., kq:, :]
+    w = a[:, None]
+    if log:
+        return log_mix(lo, hi, w, xp=xp)
+    return (1 - w) * lo + w * hi
+
+
+@_at_least_float32
 def sorted_values(
     method: str,
     x: Array,
@@ -180,6 +296,7 @@ def sorted_values(
     return select(p if gated_grad else bk.stop_gradient(p), x, xp=xp)
 
 
+@_at_least_float32
 def network_values(
     method: str, xs: Array, softness: Any, mode: str, *, bk: Any, standardized: bool, ot_kwargs: Any = None
 ) -> Array:
@@ -191,6 +308,7 @@ def network_values(
     return impl.network_values(xs, softness, mode, bk=bk, **extra)
 
 
+@_at_least_float32
 def rank(
     method: str,
     xs: Array,

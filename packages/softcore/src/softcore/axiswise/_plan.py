@@ -18,7 +18,19 @@ from typing import Any
 from softcore._typing import Array
 from softcore._validate import canonicalize_axis
 
-__all__ = ["AxisPlan", "move_to_last", "restore_positions", "restore_reduced"]
+__all__ = ["AxisPlan", "move_axis", "move_to_last", "restore_positions", "restore_reduced"]
+
+
+def move_axis(x: Array, source: int, destination: int, *, xp: Any) -> Array:
+    """``moveaxis`` through ``permute_dims`` (torch.func.vmap has no batching rule for
+    ``torch.moveaxis``)."""
+    ndim = x.ndim
+    source, destination = source % ndim, destination % ndim
+    if source == destination:
+        return x
+    order = [i for i in range(ndim) if i != source]
+    order.insert(destination, source)
+    return xp.permute_dims(x, tuple(order))
 
 
 @dataclass(frozen=True)
@@ -40,7 +52,7 @@ def move_to_last(x: Array, axis: Any, *, xp: Any, name: str = "axis") -> tuple[A
         return xp.reshape(x, (-1,)), AxisPlan(shape, None)
     ax = canonicalize_axis(axis, x.ndim, name=name)
     if ax != x.ndim - 1:
-        x = xp.moveaxis(x, ax, -1)
+        x = move_axis(x, ax, -1, xp=xp)
     return x, AxisPlan(shape, ax)
 
 
@@ -63,4 +75,4 @@ def restore_positions(y: Array, plan: AxisPlan, *, xp: Any, trailing: int = 0) -
     src = y.ndim - 1 - trailing
     if src == plan.axis:
         return y
-    return xp.moveaxis(y, src, plan.axis)
+    return move_axis(y, src, plan.axis, xp=xp)

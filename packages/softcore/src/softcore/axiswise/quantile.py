@@ -37,10 +37,11 @@ from softcore.axiswise._common import (
     interpolate,
     log_mix,
     nm,
+    prepare_scores,
     quantile_params,
     select,
 )
-from softcore.axiswise._plan import AxisPlan, move_to_last, restore_reduced
+from softcore.axiswise._plan import AxisPlan, move_axis, move_to_last, restore_reduced
 from softcore.axiswise.sort import network_sorted, permutation
 
 __all__ = ["argmedian", "argpercentile", "argquantile", "median", "percentile", "quantile"]
@@ -56,7 +57,7 @@ def _check(quantile_method: str, convention: str, keepdims: Any, names: Names) -
 
 def _finish(y: Array, q_shape: tuple[int, ...], plan: AxisPlan, keepdims: bool, *, xp: Any, trailing: int) -> Array:
     """``y``: ``batch + (kq,) + trailing`` -> ``q_shape + reduced batch + trailing``."""
-    y = xp.moveaxis(y, y.ndim - 1 - trailing, 0)  # (kq, ..., *trailing)
+    y = move_axis(y, y.ndim - 1 - trailing, 0, xp=xp)  # (kq, ..., *trailing)
     y = restore_reduced(y, plan, keepdims, xp=xp, lead=1, trailing=trailing)
     return xp.reshape(y, q_shape + tuple(y.shape[1:]))
 
@@ -79,6 +80,22 @@ def _soft_index(
     xp = bk.xp
     n = xl.shape[-1]
     k, kp1, a, take_next = quantile_params(q, n, quantile_method, convention, xp=xp)
+    if mode not in HARD_MODES:
+        xs, _, _ = prepare_scores(xl, standardize, bk=bk)
+        return _dispatch.quantile_rows(
+            method,
+            xs,
+            k,
+            kp1,
+            a,
+            take_next,
+            softness,
+            mode,
+            bk=bk,
+            standardized=standardize,
+            log=log,
+            ot_kwargs=ot_kwargs,
+        )
     kq = q.shape[0]
     rows = xp.concat([k, kp1]) if take_next else k
     p = permutation(xl, rows, False, softness, mode, method, standardize, ot_kwargs, bk=bk, log=log)

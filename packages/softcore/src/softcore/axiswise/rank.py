@@ -49,6 +49,7 @@ def rank(
         order = xp.argsort(xl, axis=-1, descending=descending, stable=True)
         ranks = xp.astype(xp.argsort(order, axis=-1, stable=True) + 1, xl.dtype)
     else:
+        standardize = standardize and not _dispatch.raw_scores(method)
         xs, _, _ = prepare_scores(xl, standardize, bk=bk)
         ranks = _dispatch.rank(
             method, xs, softness, mode, descending, bk=bk, standardized=standardize, ot_kwargs=ot_kwargs

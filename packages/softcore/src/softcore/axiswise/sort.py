@@ -171,6 +171,7 @@ def network_sorted(
     xp = bk.xp
     if mode == "_hard":
         return xp.sort(xl, axis=-1, stable=True)
+    standardize = standardize and not _dispatch.raw_scores(method)
     xs, mean, std = prepare_scores(xl, standardize, bk=bk)
     values = _dispatch.network_values(method, xs, softness, mode, bk=bk, standardized=standardize, ot_kwargs=ot_kwargs)
     return unsquash_and_destandardize(values, mean, std, bk=bk) if standardize else values

@@ -29,6 +29,7 @@ from softcore.axiswise._common import (
     index_dtype,
     nm,
     one_hot,
+    prepare_scores,
     select,
 )
 from softcore.axiswise._plan import move_to_last, restore_positions
@@ -40,9 +41,15 @@ __all__ = ["top_k"]
 def _top_rows(
     xl: Array, k: int, softness: Any, mode: str, method: str, standardize: bool, ot_kwargs: Any, *, bk: Any, log: bool
 ) -> Array:
+    """Index rows (..., k, [n]) of the ``k`` largest, largest first (one-hot in hard modes)."""
     xp = bk.xp
-    rows = xp.arange(k, dtype=index_dtype(xp, xl), device=device(xl))
-    return permutation(xl, rows, True, softness, mode, method, standardize, ot_kwargs, bk=bk, log=log)  # (..., k, [n])
+    if mode in HARD_MODES:
+        rows = xp.arange(k, dtype=index_dtype(xp, xl), device=device(xl))
+        return permutation(xl, rows, True, softness, mode, method, standardize, ot_kwargs, bk=bk, log=log)
+    xs, _, _ = prepare_scores(xl, standardize, bk=bk)
+    return _dispatch.argtop_k(
+        method, xs, k, softness, mode, bk=bk, standardized=standardize, log=log, ot_kwargs=ot_kwargs
+    )  # (..., k, [n])
 
 
 def _argtop_k(

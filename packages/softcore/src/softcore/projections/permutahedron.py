@@ -28,10 +28,13 @@ equation ``Sum_B h(z - gamma_B) = Sum_B w``. Where ``Sum_B h'(t) = 0`` (c1/c2 bl
 all zero, i.e. ``Sum_B w = 0``) the limit of a singleton block is used (``grad_w = mean_B g``).
 
 The forward (sorts and the solver) runs without autodiff; ``bwd`` is plain array-API code
-(segment sums and gathers), so frameworks can differentiate it again. The residuals (``t``,
-the permutations, the block ids) are treated as constants by a second differentiation, which
-is exact for ``c0`` (piecewise-linear projection) and drops the curvature terms of the other
-modes. Half precision runs in float32, ``c1``/``c2`` in float64 where the framework has it.
+(segment sums and gathers), so frameworks can differentiate it again. ``jvp`` (forward mode) is
+its transpose, ``dy = dz - Sum_B(softmax_B(t) dz) + Sum_B(softmax_B(w) dw)`` (smooth) and
+``dy = h'(t) (dz - Sum_B(alpha dz)) + (h'(t) / Sum_B h'(t)) Sum_B dw`` (c0/c1/c2), in sorted order;
+JAX transposes it back for reverse mode. The residuals (``t``, the permutations, the block ids)
+are treated as constants by a second differentiation, which is exact for ``c0``
+(piecewise-linear projection) and drops the curvature terms of the other modes. Half precision
+runs in float32, ``c1``/``c2`` in float64 where the framework has it.
 """
 
 from __future__ import annotations
@@ -158,7 +161,67 @@ def _proj_bwd(
     return xp.astype(grad_z, out_dtype), xp.astype(grad_w, out_dtype)
 
 
-PROJ_PERMUTAHEDRON = VJPRule("proj_permutahedron", _proj_fwd, _proj_bwd)
+def _proj_jvp(
+    res: tuple[Array, ...],
+    tangents: tuple[Array | None, Array | None],
+    *,
+    mode: str,
+    z_ascending: bool,
+    w_ascending: bool,
+    bk: Any,
+) -> Array | None:
+    """The transpose of :func:`_proj_bwd` (same block coefficients), in sorted order::
+
+        smooth:  dy = dz - Sum_B(softmax_B(t) dz) + Sum_B(softmax_B(w) dw)
+        c0..c2:  dy = h'(t) (dz - Sum_B(alpha dz)) + c Sum_B(dw),  c = h'(t) / Sum_B h'(t)
+                 (c = 1 / |B| where Sum_B h'(t) = 0)
+
+    Gathers and segment sums only, so JAX transposes it for reverse mode."""
+    xp = bk.xp
+    *perms, block_ids, t, ws = res
+    perm_z, inv_z = (None, None) if z_ascending else (perms.pop(0), perms.pop(0))
+    inv_w = None if w_ascending else perms.pop(0)
+    dz, dw = tangents
+    given = [d for d in (dz, dw) if d is not None]
+    if not given:
+        return None
+    out_dtype = given[0].dtype
+    n = t.shape[-1]
+    dzs = dws = None
+    if dz is not None:
+        dz = xp.astype(dz, t.dtype)
+        dzs = xp.flip(dz, axis=-1) if perm_z is None else _take(dz, perm_z, xp=xp)  # sorted order
+    if dw is not None:
+        dw = xp.astype(dw, t.dtype)
+        # sorted order: dws[inv_w[i]] = dw[i] (a scatter by the inverse permutation)
+        dws = xp.flip(dw, axis=-1) if inv_w is None else bk.segment_sum(dw, inv_w, num_segments=n)
+    dys = xp.zeros_like(t)
+    if mode == "smooth":
+        if dzs is not None:
+            dys = dys + dzs - _block_sum(_block_softmax(t, block_ids, bk=bk) * dzs, block_ids, bk=bk)
+        if dws is not None:
+            dys = dys + _block_sum(_block_softmax(ws, block_ids, bk=bk) * dws, block_ids, bk=bk)
+    else:
+        if mode == "c0":
+            dh = xp.ones_like(t)
+        elif mode == "c1":
+            dh = 2 * xp.abs(t)
+        else:
+            dh = 3 * t * t
+        sum_dh = _block_sum(dh, block_ids, bk=bk)
+        size = _block_sum(xp.ones_like(t), block_ids, bk=bk)
+        ok = sum_dh > 0
+        den = xp.where(ok, sum_dh, xp.ones_like(sum_dh))
+        if dzs is not None:
+            alpha = xp.where(ok, dh / den, 1 / size)
+            dys = dys + dh * (dzs - _block_sum(alpha * dzs, block_ids, bk=bk))
+        if dws is not None:
+            coef = xp.where(ok, dh / den, 1 / size)
+            dys = dys + coef * _block_sum(dws, block_ids, bk=bk)
+    return xp.astype(_unsort(dys, inv_z, xp=xp), out_dtype)
+
+
+PROJ_PERMUTAHEDRON = VJPRule("proj_permutahedron", _proj_fwd, _proj_bwd, jvp=_proj_jvp)
 
 
 def proj_permutahedron(

@@ -89,11 +89,18 @@ def proj_simplex(
         raise ValueError(f"axis={axis} is out of range for an array of dimension {ndim}.")
     moved = axis % ndim != ndim - 1
     if moved:
-        x = xp.moveaxis(x, axis, -1)
+        x = _move_axis(x, axis, -1, xp=xp)
     out = _proj_last(x, softness, mode, return_log_probs, bk=bk)
     if moved:
-        out = xp.moveaxis(out, -1, axis)
+        out = _move_axis(out, -1, axis, xp=xp)
     return out
+
+
+def _move_axis(x: Array, source: int, destination: int, *, xp: Any) -> Array:
+    """``moveaxis`` via ``permute_dims`` (torch.func.vmap cannot batch ``torch.moveaxis``)."""
+    order = [i for i in range(x.ndim) if i != source % x.ndim]
+    order.insert(destination % x.ndim, source % x.ndim)
+    return xp.permute_dims(x, tuple(order))
 
 
 def _proj_last(x: Array, softness: Any, mode: str, log: bool, *, bk: Any) -> Array:

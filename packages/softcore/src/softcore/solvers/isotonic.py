@@ -61,8 +61,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import array_api_compat
-
+from softcore._arrays import device
 from softcore._typing import Array
 from softcore._validate import check_choice
 
@@ -98,7 +97,7 @@ def cumulative_min(x: Array, *, bk: Any) -> Array:
         return impl(x)
     xp = bk.xp
     n = x.shape[-1]
-    inf = xp.full(x.shape, float("inf"), dtype=x.dtype, device=array_api_compat.device(x))
+    inf = xp.full(x.shape, float("inf"), dtype=x.dtype, device=device(x))
     h = 1
     while h < n:
         x = xp.minimum(x, xp.concat([inf[..., :h], x[..., :-h]], axis=-1))
@@ -121,7 +120,7 @@ def _segment_suffix_min(x: Array, remaining: Array, max_len: Array, longest: int
     """
     xp = bk.xp
     n = x.shape[-1]
-    inf = xp.full(x.shape, float("inf"), dtype=x.dtype, device=array_api_compat.device(x))
+    inf = xp.full(x.shape, float("inf"), dtype=x.dtype, device=device(x))
     big = xp.finfo(x.dtype).max / (4.0 * (longest + 1))  # h * big and remaining * big stay finite
     rem_big = xp.astype(remaining, x.dtype) * big
     h = 1
@@ -199,7 +198,7 @@ def _take(x: Array, idx: Array, *, xp: Any) -> Array:
     rows = 1
     for d in x.shape[:-1]:
         rows *= d
-    offsets = xp.reshape(xp.arange(rows, dtype=idx.dtype, device=array_api_compat.device(idx)) * n, x.shape[:-1] + (1,))
+    offsets = xp.reshape(xp.arange(rows, dtype=idx.dtype, device=device(idx)) * n, x.shape[:-1] + (1,))
     return xp.reshape(xp.take(xp.reshape(x, (-1,)), xp.reshape(idx + offsets, (-1,))), x.shape)
 
 
@@ -274,7 +273,7 @@ def _depressed_cubic_root(p: Array, q: Array, *, xp: Any) -> Array:
 def _segmented_exclusive_cumsum(x: Array, sg: _Segments, total: Array, *, xp: Any) -> Array:
     """``sum_{start_k <= i < k} x_i``; segment totals are subtracted at segment ends so that the
     running sum restarts near zero (no growth of rounding error along the row)."""
-    is_last = sg.end_pos == xp.arange(x.shape[-1], device=array_api_compat.device(x))
+    is_last = sg.end_pos == xp.arange(x.shape[-1], device=device(x))
     run = xp.cumulative_sum(xp.where(is_last, x - total, x), axis=-1)
     inclusive_prev = run - xp.where(is_last, x - total, x)  # running sum before k
     return inclusive_prev - _at_start(inclusive_prev, sg, xp=xp)
@@ -295,7 +294,7 @@ def _c1_centred_root(c: Array, sum_w: Array, cnt: Array, sg: _Segments, *, bk: A
     s1, m2 = _segsum2(c, c2, sg, bk=bk)
     p1x = _segmented_exclusive_cumsum(c, sg, s1, xp=xp)  # sum of c over the segment before k
     p2x = _segmented_exclusive_cumsum(c2, sg, m2, xp=xp)
-    pos = xp.arange(n, device=array_api_compat.device(c))
+    pos = xp.arange(n, device=device(c))
     m_before = xp.astype(pos - sg.start_pos, c.dtype)
     m_after = cnt - m_before - 1
     above = p2x - 2 * c * p1x + m_before * c2  # sum_{i<k} (c_i - c_k)^2
@@ -309,7 +308,7 @@ def _c1_centred_root(c: Array, sum_w: Array, cnt: Array, sg: _Segments, *, bk: A
     p1 = xp.where(full, s1, _take(p1x, idx, xp=xp))
     p2 = xp.where(full, m2, _take(p2x, idx, xp=xp))
     # interval [lo, hi] of the piece: hi = c of the k-th element, lo = c of the (k+1)-th
-    big = xp.asarray(float("inf"), dtype=c.dtype, device=array_api_compat.device(c))
+    big = xp.asarray(float("inf"), dtype=c.dtype, device=device(c))
     hi = xp.where(k_int == 0, big, _take(c, xp.maximum(idx - 1, 0), xp=xp))
     lo = xp.where(full, -big, _take(c, idx, xp=xp))
     a2 = 2 * k - cnt
@@ -373,7 +372,7 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
     xp = bk.xp
     shape = s.shape
     n = shape[-1]
-    dev = array_api_compat.device(s)
+    dev = device(s)
     flat = (-1,)
     s, w = xp.reshape(s, flat), xp.reshape(w, flat)
     pos = xp.arange(s.shape[0], device=dev)  # global positions

@@ -7,8 +7,8 @@ Minimises a smooth convex objective ``h(x)`` independently for every row of a ba
 * if the (slackened) Armijo condition
   ``h(x_t) <= h(x) + c1 step grad.direction + slack`` holds, the trial point is accepted, the
   curvature pair ``(s, y)`` is pushed into the history (when ``s.y > 0``), a new direction is
-  computed by the two-loop recursion with the initial scaling ``gamma = s.y / y.y`` and the step
-  is reset to 1;
+  computed (the two-loop recursion's result, evaluated in compact form) with the initial scaling
+  ``gamma = s.y / y.y`` and the step is reset to 1;
 * otherwise the step is halved (divided by 10 when ``h(x_t)`` is not finite) and the direction
   kept (backtracking).
 
@@ -20,8 +20,13 @@ backtracking would stall before the gradient tolerance is met. If the step under
 method restarts from steepest descent.
 
 Convergence: a row freezes once ``||grad||_1 <= tol`` (for the transport duals this is the L1
-marginal violation); the loop ends when every row is frozen or after ``max_iter`` evaluations.
-Results do not depend on the batch composition.
+marginal violation), or when ``||grad||_1`` has not improved by 10% during
+``max(STALL_PATIENCE, 2 d)`` evaluations (in float32 and below: :data:`STALL_PATIENCE_NEAR`
+evaluations once it is below ``100 tol``). This detects stagnation at the round-off floor; the
+patience is long because L-BFGS on the sparse (c0) duals can plateau for hundreds of evaluations; the loop
+ends when every row is
+frozen or after ``max_iter`` evaluations. The returned ``x`` is the best iterate (smallest
+``||grad||_1``) seen. Results do not depend on the batch composition.
 """
 
 from __future__ import annotations
@@ -29,9 +34,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-import array_api_compat
+from softcore._arrays import device
 
-__all__ = ["LBFGSState", "lbfgs_minimize"]
+__all__ = ["STALL_PATIENCE", "STALL_PATIENCE_NEAR", "LBFGSState", "lbfgs_minimize"]
+
+#: A row stops after ``max(STALL_PATIENCE, 2 d)`` evaluations without improving ``||grad||_1`` by
+#: 10% (stagnation).
+STALL_PATIENCE = 500
+#: ... or this many once ``||grad||_1 <= 100 tol`` in single (or lower) precision, where a stall
+#: close to the target is the round-off floor.
+STALL_PATIENCE_NEAR = 500
 
 Array = Any
 # objective(x) -> (value (...), grad (..., d), scale (...)); scale >= 0 bounds the magnitude of
@@ -51,39 +63,54 @@ class LBFGSState(NamedTuple):
     rho_hist: Array  # (..., M) 1 / s.y, 0 for empty slots
     err: Array  # (...,) ||grad||_1
     n_eval: Array  # (...,) objective evaluations spent on the row (dtype of x)
+    x_best: Array  # (..., d) iterate with the smallest err so far
+    err_best: Array  # (...,)
+    err_ref: Array  # (...,) err when the stall counter was last reset
+    stall: Array  # (...,) evaluations since err last improved by 10%
 
 
 def _vdot(a: Array, b: Array, *, xp: Any) -> Array:
     return xp.sum(a * b, axis=-1)
 
 
-def _two_loop(grad: Array, s_hist: Array, y_hist: Array, rho_hist: Array, *, bk: Any) -> Array:
-    """``-H grad`` for the L-BFGS inverse-Hessian approximation (empty slots have rho = 0).
+def _direction(grad: Array, s_hist: Array, y_hist: Array, rho_hist: Array, *, xp: Any) -> Array:
+    r"""``-H grad`` for the L-BFGS inverse-Hessian approximation, in compact form.
 
-    Both recursions run in ``bk.fori_loop`` (a small traced graph for any history length); the
-    first-loop coefficients are kept in an (..., M) array updated through a one-hot mask.
+    Byrd, Nocedal & Schnabel (1994): with ``S``, ``Y`` the (M, d) histories, ``R`` the upper
+    triangle of ``S Y^T``, ``D`` its diagonal and ``H_0 = gamma I`` (``gamma = s.y / y.y`` of the
+    newest pair),
+
+    .. math::
+        H g = \gamma g + S^\top z - \gamma Y^\top p,\quad R p = S g,\quad
+        R^\top z = (D + \gamma Y Y^\top) p - \gamma Y g .
+
+    This equals the two-loop recursion but costs a fixed dozen batched array operations (two
+    small (M, M) solves) instead of ``4 M`` sequential ones. Empty slots (``rho = 0``, zero
+    vectors) get a unit diagonal in ``R``, which makes them inert.
     """
-    xp = bk.xp
     m = s_hist.shape[-2]
-    slots = xp.arange(m, device=array_api_compat.device(grad))
-
-    def newest_first(j: Any, carry: tuple[Array, Array]) -> tuple[Array, Array]:
-        q, alphas = carry
-        i = m - 1 - j
-        a = rho_hist[..., i] * _vdot(s_hist[..., i, :], q, xp=xp)
-        return q - a[..., None] * y_hist[..., i, :], xp.where(slots == i, a[..., None], alphas)
-
-    q, alphas = bk.fori_loop(0, m, newest_first, (-grad, xp.zeros_like(rho_hist)))
-    s_new, y_new = s_hist[..., m - 1, :], y_hist[..., m - 1, :]
-    yy = _vdot(y_new, y_new, xp=xp)
-    have = (rho_hist[..., m - 1] > 0) & (yy > 0)
-    gamma = xp.where(have, _vdot(s_new, y_new, xp=xp) / xp.where(have, yy, xp.ones_like(yy)), xp.ones_like(yy))
-
-    def oldest_first(i: Any, r: Array) -> Array:
-        b = rho_hist[..., i] * _vdot(y_hist[..., i, :], r, xp=xp)
-        return r + (alphas[..., i] - b)[..., None] * s_hist[..., i, :]
-
-    return bk.fori_loop(0, m, oldest_first, gamma[..., None] * q)
+    dev = device(grad)
+    idx = xp.arange(m, device=dev)
+    upper = idx[:, None] <= idx[None, :]  # (M, M)
+    eye = idx[:, None] == idx[None, :]
+    zeros = xp.zeros_like(rho_hist[..., None] * rho_hist[..., None, :])  # (..., M, M)
+    ones = zeros + 1
+    sy = xp.matmul(s_hist, xp.matrix_transpose(y_hist))  # (..., M, M): s_i . y_j
+    yy = xp.matmul(y_hist, xp.matrix_transpose(y_hist))
+    empty = ~(rho_hist > 0)  # (..., M)
+    r = xp.where(upper, sy, zeros) + xp.where(eye & empty[..., :, None], ones, zeros)
+    diag = xp.sum(xp.where(eye, sy, zeros), axis=-1)  # (..., M)
+    yy_new = yy[..., m - 1, m - 1]
+    have = (rho_hist[..., m - 1] > 0) & (yy_new > 0)
+    gamma = xp.where(have, diag[..., m - 1] / xp.where(have, yy_new, xp.ones_like(yy_new)), xp.ones_like(yy_new))
+    a = xp.sum(s_hist * grad[..., None, :], axis=-1)  # (..., M)
+    b = xp.sum(y_hist * grad[..., None, :], axis=-1)
+    p = xp.linalg.solve(r, a[..., None])[..., 0]
+    g_ = gamma[..., None]
+    w = diag * p + g_ * xp.sum(yy * p[..., None, :], axis=-1) - g_ * b
+    z = xp.linalg.solve(xp.matrix_transpose(r), w[..., None])[..., 0]
+    hg = g_ * grad + xp.sum(z[..., None] * s_hist, axis=-2) - g_ * xp.sum(p[..., None] * y_hist, axis=-2)
+    return -hg
 
 
 def _push(hist: Array, new: Array, mask: Array, *, xp: Any) -> Array:
@@ -114,12 +141,19 @@ def lbfgs_minimize(
     """
     xp = bk.xp
     eps = float(xp.finfo(x0.dtype).eps)
+    patience_far = float(max(STALL_PATIENCE, 2 * x0.shape[-1]))
+
+    near_tol = 100 * tol if eps > 1e-10 else 0.0  # float64: no short patience (floor ~1e-13)
+
+    def patience(err_best: Array) -> Array:
+        return xp.where(err_best <= near_tol, STALL_PATIENCE_NEAR + 0 * err_best, patience_far + 0 * err_best)
+
     c1 = 1e-4
     value0, grad0, scale0 = objective(x0)
     err0 = xp.sum(xp.abs(grad0), axis=-1)
     batch = x0.shape[:-1]
-    hist0 = xp.zeros((*batch, history, x0.shape[-1]), dtype=x0.dtype, device=array_api_compat.device(x0))
-    rho0 = xp.zeros((*batch, history), dtype=x0.dtype, device=array_api_compat.device(x0))
+    hist0 = xp.zeros((*batch, history, x0.shape[-1]), dtype=x0.dtype, device=device(x0))
+    rho0 = xp.zeros((*batch, history), dtype=x0.dtype, device=device(x0))
     # First step: steepest descent with a step that moves no coordinate by more than ~1.
     gmax = xp.max(xp.abs(grad0), axis=-1)
     step0 = 1 / xp.maximum(gmax, xp.ones_like(gmax))
@@ -135,10 +169,14 @@ def lbfgs_minimize(
         rho_hist=rho0,
         err=err0,
         n_eval=xp.zeros_like(err0) + 1,
+        x_best=x0,
+        err_best=err0,
+        err_ref=err0,
+        stall=xp.zeros_like(err0),
     )
 
     def body(s: LBFGSState) -> LBFGSState:
-        active = s.err > tol  # (...,)  converged / NaN rows freeze
+        active = (s.err > tol) & (s.stall < patience(s.err_best))  # converged / stalled / NaN rows freeze
         x_t = s.x + s.step[..., None] * s.direction
         v_t, g_t, scale_t = objective(x_t)
         slope = _vdot(s.grad, s.direction, xp=xp)
@@ -163,7 +201,7 @@ def lbfgs_minimize(
         scale = xp.where(accept, scale_t, s.scale)
         err = xp.where(accept, xp.sum(xp.abs(g_t), axis=-1), s.err)
 
-        new_dir = _two_loop(grad, s_hist, y_hist, rho_hist, bk=bk)
+        new_dir = _direction(grad, s_hist, y_hist, rho_hist, xp=xp)
         step = xp.where(accept, xp.ones_like(s.step), xp.where(finite, s.step * 0.5, s.step * 0.1))
         direction = xp.where(accept[..., None], new_dir, s.direction)
         # Restart from steepest descent when the direction is useless or the step underflowed.
@@ -176,6 +214,8 @@ def lbfgs_minimize(
         y_hist = xp.where(keep[..., None, None], y_hist, xp.zeros_like(y_hist))
         rho_hist = xp.where(keep[..., None], rho_hist, xp.zeros_like(rho_hist))
 
+        improved = err < s.err_best
+        halved = err < 0.9 * s.err_ref
         a = active[..., None]
         return LBFGSState(
             x=xp.where(a, x, s.x),
@@ -189,8 +229,17 @@ def lbfgs_minimize(
             rho_hist=xp.where(a, rho_hist, s.rho_hist),
             err=xp.where(active, err, s.err),
             n_eval=s.n_eval + xp.astype(active, x0.dtype),
+            x_best=xp.where(a & improved[..., None], x, s.x_best),
+            err_best=xp.where(active & improved, err, s.err_best),
+            err_ref=xp.where(active & halved, err, s.err_ref),
+            stall=xp.where(active, xp.where(halved, xp.zeros_like(s.stall), s.stall + 1), s.stall),
         )
 
+    def cond(s: LBFGSState) -> Any:
+        return xp.any((s.err > tol) & (s.stall < patience(s.err_best)))
+
     if unrolled:
-        return bk.fori_loop(0, max_iter, lambda _, s: body(s), init)
-    return bk.while_loop(lambda s: xp.any(s.err > tol), body, init, max_iter=max_iter, check_every=check_every)
+        state = bk.fori_loop(0, max_iter, lambda _, s: body(s), init)
+    else:
+        state = bk.while_loop(cond, body, init, max_iter=max_iter, check_every=check_every)
+    return state._replace(x=state.x_best, err=state.err_best)

@@ -28,8 +28,9 @@ Two formulations are solved with :func:`softcore.solvers.lbfgs.lbfgs_minimize`:
     Newton step. The semi-dual is far better conditioned when ``m`` (or, transposed, ``n``) is
     small compared with the other side (``argmax``: ``m = 2``; ``top_k``: ``m = k + 1``).
 
-Measured on sorting / argmax / top-k costs (float64, tolerance 1e-5 on the L1 marginal error),
-the number of evaluations (each one or two passes over the ``n x m`` cost):
+Objective evaluations (each one or two passes over the ``n x m`` cost) to reach an L1 marginal
+error of 1e-5, measured with a float64 NumPy prototype of these algorithms on sorting and argmax
+costs (``x`` standardised normal samples, ``lam`` the softness):
 
 =====================  ======  =================  ======================
 problem                solver  q = 2 / 3 / 4      entropic
@@ -41,7 +42,9 @@ argmax n=256, lam=0.1  semi    45 / 12 / 7        11
 =====================  ======  =================  ======================
 
 (*) each semi-dual p-norm evaluation also sorts the rows, which costs more than a pass when
-``m`` is large; ``dual="auto"`` therefore picks ``semi`` when ``4 min(n, m) <= max(n, m)``.
+``m`` is large; ``dual="auto"`` therefore picks ``semi`` when ``4 min(n, m) <= max(n, m)``. For
+small softness the entropic semi-dual needs far fewer passes than Sinkhorn (sort n=256,
+lam=1e-3: 45 evaluations against 826 Sinkhorn updates, 411 with epsilon scaling).
 
 Precision: everything runs in the dtype of ``cost`` (callers upcast float16/bfloat16).
 """
@@ -50,8 +53,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import array_api_compat
-
+from softcore._arrays import device
 from softcore._numerics import logsumexp
 from softcore.solvers.lbfgs import lbfgs_minimize
 
@@ -142,7 +144,7 @@ def pnorm_row_solve(a: Array, mu: Array, q: int, *, xp: Any) -> Array:
     a0 = a_sorted[..., :1]
     b = a_sorted - a0  # (..., m) >= 0
     m = a.shape[-1]
-    k = xp.arange(1, m + 1, dtype=a.dtype, device=array_api_compat.device(a))  # (m,)
+    k = xp.arange(1, m + 1, dtype=a.dtype, device=device(a))  # (m,)
     mu_e = mu[..., None]
     s1 = xp.cumulative_sum(b, axis=-1)
     if p == 1:
@@ -229,8 +231,7 @@ def pnorm_ot_lbfgs(
             grad = xp.concat([xp.sum(gam, axis=-1) - mu, xp.sum(gam, axis=-2) - nu], axis=-1)
             return value, grad, scale
 
-        g0 = xp.zeros_like(nu)
-        f0 = pnorm_row_solve(cost - g0[..., None, :], mu, q, xp=xp)
+        f0, g0 = _alternating_start(cost, mu, nu, q, bk=bk)
         state = lbfgs_minimize(
             objective,
             xp.concat([f0, g0], axis=-1),
@@ -262,6 +263,31 @@ def pnorm_ot_lbfgs(
         bk=bk,
     )
     return row_potential(state.x), state.x, state.n_eval
+
+
+#: Exact block-coordinate sweeps (``f <- rows(g)``, ``g <- cols(f)``) before L-BFGS.
+WARM_SWEEPS = 10
+
+
+def _alternating_start(cost: Array, mu: Array, nu: Array, q: float, *, bk: Any) -> tuple[Array, Array]:
+    """Start potentials from :data:`WARM_SWEEPS` rounds of exact block maximisation of the dual.
+
+    Each half-step solves every row (column) marginal exactly with the other potential fixed: the
+    p-norm analogue of a Sinkhorn update, monotone in the dual objective. It gives every row and
+    column its support before L-BFGS starts; from ``g = 0`` a column (or row) with no mass sits on a
+    flat, linear piece of the dual where quasi-Newton steps, scaled by the curvature of the other
+    coordinates, crawl (seen at softness <= 3e-3: L-BFGS stalled with whole columns empty).
+    """
+    xp = bk.xp
+    cost_t = xp.matrix_transpose(cost)
+    g0 = xp.zeros_like(nu * cost[..., 0, :])  # (..., m)
+
+    def sweep(_: Any, g: Array) -> Array:
+        f = pnorm_row_solve(cost - g[..., None, :], mu, q, xp=xp)
+        return pnorm_row_solve(cost_t - f[..., None, :], nu, q, xp=xp)
+
+    g = bk.fori_loop(0, WARM_SWEEPS, sweep, g0)
+    return pnorm_row_solve(cost - g[..., None, :], mu, q, xp=xp), g
 
 
 def entropic_ot_lbfgs(

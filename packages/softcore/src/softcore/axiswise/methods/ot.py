@@ -27,9 +27,10 @@ columns 1 and 2 as ``(1 - a) P_1 + a P_2``; ``rank_i = sum_j (j + 1) Gamma_ij / 
 * ``lbfgs_tol`` (1e-5), ``lbfgs_max_iter`` (10000): L-BFGS, c0/c1/c2 (and smooth if
   ``use_entropic_ot_sinkhorn_on_entropic=False``);
 * ``use_entropic_ot_sinkhorn_on_entropic`` (True), ``implicit_diff`` (True);
-* softcore extras: ``sinkhorn_anneal`` (True, epsilon scaling), ``check_every`` (10), ``lbfgs_history`` (10),
-``dual`` ("auto"/"full"/"semi"),
-  ``cg_tol`` (None: 1e-10 in float64, else 1e-5), ``cg_max_iter`` (None: ``2 min(n, m) + 100``).
+* softcore extras: ``sinkhorn_anneal`` (True, epsilon scaling), ``check_every`` (10),
+  ``lbfgs_history`` (10), ``dual`` ("auto"/"full"/"semi"), ``cg_tol`` (None: 1e-10 in float64,
+  else 1e-5), ``cg_max_iter`` (None: ``2 min(n, m) + 100``), ``warn_unconverged`` (True: an
+  :class:`OTConvergenceWarning` when a plan misses its tolerance, raised outside tracing only).
 
 Tolerances bound the L1 marginal error of the plan. Every function accepts ``return_info=True``
 and then returns ``(result, info)`` with an :class:`~softcore.projections.transport.OTInfo`
@@ -42,16 +43,19 @@ Precision: the input dtype (float16/bfloat16 solved in float32), see the project
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
-import array_api_compat
-
+from softcore._arrays import device
 from softcore._validate import check_bool, check_choice, check_int
+from softcore.axiswise._common import log_mix
 from softcore.projections.transport import OT_MODES, proj_transport_polytope
 
 __all__ = [
     "OT_KWARGS_KEYS",
+    "OTConvergenceWarning",
+    "OptimalTransport",
     "ot_argmax",
     "ot_argquantile",
     "ot_argsort",
@@ -75,6 +79,7 @@ OT_KWARGS_KEYS = (
     "dual",
     "cg_tol",
     "cg_max_iter",
+    "warn_unconverged",
 )
 
 
@@ -93,7 +98,7 @@ def validate_ot_kwargs(ot_kwargs: Mapping[str, Any] | None) -> dict[str, Any]:
 def _transport(
     x: Array,
     anchors: list[float],
-    nu: list[float],
+    nu: Any,
     softness: Any,
     mode: str,
     ot_kwargs: Mapping[str, Any] | None,
@@ -101,21 +106,56 @@ def _transport(
     log: bool,
     bk: Any,
 ) -> tuple[Array, Any]:
-    """``Gamma n`` (or ``log(Gamma n)``) (..., n, m) for the anchors/column masses, and the info."""
+    """``Gamma n`` (or ``log(Gamma n)``) (..., n, m) for the anchors/column masses, and the info.
+
+    ``nu`` is a list of ``m`` masses, or an array (b, m) of column masses for ``b`` problems on
+    the same ``x``: the result is then (..., b, n, m).
+    """
     xp = bk.xp
     check_choice("mode", mode, OT_MODES)
     kwargs = validate_ot_kwargs(ot_kwargs)
+    warn = kwargs.pop("warn_unconverged", True)
+    check_bool("ot_kwargs['warn_unconverged']", warn)
     n = x.shape[-1]
-    dev = array_api_compat.device(x)
+    dev = device(x)
     a = xp.asarray(anchors, dtype=x.dtype, device=dev)  # (m,)
+    if isinstance(nu, (list, tuple)):
+        nu_arr = xp.asarray(nu, dtype=x.dtype, device=dev)  # (m,)
+    else:
+        nu_arr = xp.astype(nu, x.dtype)  # (b, m)
+        x = xp.broadcast_to(x[..., None, :], (*x.shape[:-1], nu_arr.shape[0], n))  # (..., b, n)
     diff = x[..., :, None] - a  # (..., n, m)
     cost = diff * diff
     mu_arr = xp.full((n,), 1 / n, dtype=x.dtype, device=dev)
-    nu_arr = xp.asarray(nu, dtype=x.dtype, device=dev)
     out, info = proj_transport_polytope(
         cost, mu_arr, nu_arr, softness, mode, bk=bk, return_log_probs=log, return_info=True, **kwargs
     )
+    if warn:
+        _warn_if_unconverged(info, mode, n, bk=bk)
     return (out + math.log(n) if log else out * n), info
+
+
+class OTConvergenceWarning(RuntimeWarning):
+    """An OT solve stopped (budget or round-off floor) before its marginal tolerance was met."""
+
+
+def _warn_if_unconverged(info: Any, mode: str, n: int, *, bk: Any) -> None:
+    """Warn, outside tracing only (``bk.concrete`` is ``None`` under jit/vmap/compile), when some
+    row's plan misses the marginal tolerance; the result is the solver's best iterate."""
+    xp = bk.xp
+    ok = bk.concrete(xp.all(info.converged))
+    if ok is None or ok:
+        return
+    worst = bk.concrete(xp.max(info.marginal_error))
+    warnings.warn(
+        OTConvergenceWarning(
+            f"method='ot' (mode={mode!r}, n={n}): the transport solver stopped before its tolerance; "
+            f"worst L1 marginal error {worst:.3g}. The best iterate is returned. Raise "
+            "ot_kwargs['sinkhorn_max_iter'/'lbfgs_max_iter'] or the tolerance, use a larger softness, "
+            "or pass float64 inputs; ot_kwargs={'warn_unconverged': False} silences this warning."
+        ),
+        stacklevel=4,
+    )
 
 
 def _finish(result: Array, info: Any, return_info: bool) -> Any:
@@ -167,7 +207,7 @@ def ot_rank(
     check_bool("return_info", return_info)
     n = x.shape[-1]
     p, info = _transport(x, _sort_anchors(n, descending), [1 / n] * n, softness, mode, ot_kwargs, log=False, bk=bk)
-    positions = xp.arange(1, n + 1, dtype=p.dtype, device=array_api_compat.device(p))
+    positions = xp.arange(1, n + 1, dtype=p.dtype, device=device(p))
     rank = xp.sum(p * positions, axis=-1) / xp.sum(p, axis=-1)
     return _finish(rank, info, return_info)
 
@@ -269,3 +309,69 @@ def ot_argquantile(
             return _finish(p2, info, return_info)
         return _finish(xp.logaddexp(math.log1p(-a) + p1, math.log(a) + p2), info, return_info)
     return _finish(xp.logaddexp(xp.log1p(-a) + p1, xp.log(a) + p2), info, return_info)
+
+
+class OptimalTransport:
+    """``method="ot"`` in the protocol of :mod:`softcore.axiswise._dispatch` (scores ``xs`` along
+    the last axis, soft modes only). ``argtop_k`` and ``quantile_rows`` solve the small
+    task-specific problems of the table above instead of taking rows of the n-anchor plan."""
+
+    uses_ot_kwargs = True
+
+    @staticmethod
+    def permutation_rows(
+        xs: Array, rows: Array, softness: Any, mode: str, *, bk: Any, return_log_probs: bool = False, ot_kwargs: Any
+    ) -> Array:
+        p = ot_argsort(xs, softness, mode, False, ot_kwargs, bk=bk, return_log_probs=return_log_probs)  # (..., n, [n])
+        return bk.xp.take(p, rows, axis=-2)  # (..., m, [n])
+
+    @staticmethod
+    def argmax(
+        xs: Array, softness: Any, mode: str, *, bk: Any, return_log_probs: bool = False, ot_kwargs: Any
+    ) -> Array:
+        return ot_argmax(xs, softness, mode, ot_kwargs, bk=bk, return_log_probs=return_log_probs)
+
+    @staticmethod
+    def argtop_k(
+        xs: Array, k: int, softness: Any, mode: str, *, bk: Any, return_log_probs: bool = False, ot_kwargs: Any
+    ) -> Array:
+        return ot_argtop_k(xs, k, softness, mode, ot_kwargs, bk=bk, return_log_probs=return_log_probs)
+
+    @staticmethod
+    def rank(xs: Array, softness: Any, mode: str, descending: bool, *, bk: Any, ot_kwargs: Any) -> Array:
+        return ot_rank(xs, softness, mode, descending, ot_kwargs, bk=bk)
+
+    @staticmethod
+    def quantile_rows(
+        xs: Array,
+        k: Array,
+        kp1: Array,
+        a: Array,
+        take_next: bool,
+        softness: Any,
+        mode: str,
+        *,
+        bk: Any,
+        return_log_probs: bool = False,
+        ot_kwargs: Any,
+    ) -> Array:
+        """SoftIndex rows (..., kq, [n]) for order statistics ``k``, ``kp1`` and weights ``a`` (kq,)
+        (arrays, so a vector ``q`` works under jit): one small OT problem per quantile, solved as
+        a batch (anchors and column masses of :func:`ot_argquantile`)."""
+        xp = bk.xp
+        n = xs.shape[-1]
+        kf, kp1f = xp.astype(k, xs.dtype), xp.astype(kp1, xs.dtype)
+        ones = xp.ones_like(kf)
+        if take_next:
+            anchors = [0.0, 1 / 3, 2 / 3, 1.0]
+            nu = xp.stack([kf, ones, kp1f - kf, (n - 1) - kp1f], axis=-1) / n  # (kq, 4)
+        else:
+            anchors = [0.0, 0.5, 1.0]
+            nu = xp.stack([kf, ones, (n - 1) - kf], axis=-1) / n  # (kq, 3)
+        p, _ = _transport(xs, anchors, nu, softness, mode, ot_kwargs, log=return_log_probs, bk=bk)  # (..., kq, n, m)
+        if not take_next:
+            return p[..., 1]
+        w = xp.astype(a, xs.dtype)[:, None]  # (kq, 1)
+        if return_log_probs:
+            return log_mix(p[..., 1], p[..., 2], w, xp=xp)
+        return (1 - w) * p[..., 1] + w * p[..., 2]

@@ -33,14 +33,13 @@ ordinary autodiff through it (no custom rules).
 
 from __future__ import annotations
 
-import functools
 import numbers
 from collections.abc import Callable
 from typing import Any
 
 import array_api_compat
 
-from softcore._arrays import ensure_float
+from softcore._arrays import device, ensure_float
 from softcore._typing import SIGMOIDAL_MODES, Array
 from softcore._validate import check_choice, check_softness
 from softcore.elementwise import sigmoidal
@@ -79,17 +78,29 @@ def _pad(x: Array, pad_value: Any, *, bk: Any) -> Array:
     if pad_value is None:
         pad = xp.max(x, axis=-1, keepdims=True) + 1.0  # (..., 1), ordinary gradient
     elif isinstance(pad_value, numbers.Real) and not isinstance(pad_value, bool):
-        pad = xp.full((*batch, 1), float(pad_value), dtype=x.dtype, device=array_api_compat.device(x))
+        pad = xp.full((*batch, 1), float(pad_value), dtype=x.dtype, device=device(x))
     else:  # an array broadcastable to (..., 1)
         if not array_api_compat.is_array_api_obj(pad_value):
-            pad_value = xp.asarray(pad_value, device=array_api_compat.device(x))
+            pad_value = xp.asarray(pad_value, device=device(x))
         pad = xp.astype(pad_value, x.dtype)
     pad = xp.broadcast_to(pad, (*batch, size - n))  # (..., N - n)
     return xp.concat([x, pad], axis=-1)  # (..., N)
 
 
-@functools.lru_cache(maxsize=128)
+#: (backend name, namespace id, mode, N) -> loop body. A plain dict rather than ``functools.lru_cache``, which
+#: torch.compile (Dynamo) warns about; the key space is tiny (modes x powers of two).
+_LAYER_FNS: dict[tuple[str, int, str, int], Callable[..., Any]] = {}
+
+
 def _layer_fn(bk: Any, mode: str, size: int) -> Callable[[Any, tuple[Array, Array | None, Array]], Any]:
+    key = (bk.name, id(bk.xp), mode, size)
+    fn = _LAYER_FNS.get(key)
+    if fn is None:
+        fn = _LAYER_FNS[key] = _make_layer_fn(bk, mode, size)
+    return fn
+
+
+def _make_layer_fn(bk: Any, mode: str, size: int) -> Callable[[Any, tuple[Array, Array | None, Array]], Any]:
     """The ``fori_loop`` body for one (backend, mode, N): cached, so that JAX reuses its trace and
     compilation across eager calls (softness is part of the loop state, not a closure constant).
 
@@ -104,13 +115,13 @@ def _layer_fn(bk: Any, mode: str, size: int) -> Callable[[Any, tuple[Array, Arra
 
     def layer(step: Any, state: tuple[Array, Array | None, Array]) -> tuple[Array, Array | None, Array]:
         values, perm, softness = state  # (..., N), (..., N, [N]) or None, softness
-        device = array_api_compat.device(values)
-        positions = xp.arange(size, device=device)  # (N,)
+        dev = device(values)
+        positions = xp.arange(size, device=dev)  # (N,)
         if isinstance(step, int):  # a Python loop (torch, reference backend): static shifts
             dist, block_bit = distances[step], block_bits[step]
         else:  # a traced loop counter (JAX): look the layer up
-            dist = xp.asarray(distances, dtype=positions.dtype, device=device)[step]
-            block_bit = xp.asarray(block_bits, dtype=positions.dtype, device=device)[step]
+            dist = xp.asarray(distances, dtype=positions.dtype, device=dev)[step]
+            block_bit = xp.asarray(block_bits, dtype=positions.dtype, device=dev)[step]
         is_lower = (positions & dist) == 0  # (N,) i < partner = i XOR dist
         ascending = (positions & block_bit) == 0  # (N,) same bit for both rows of a pair
         # partner row: i + dist for lower rows, i - dist for upper rows (rolls, not a gather:
@@ -145,15 +156,15 @@ def _network(
     of a pair with the same argument.
     """
     xp = bk.xp
-    device = array_api_compat.device(x_padded)
+    dev = device(x_padded)
     size = x_padded.shape[-1]
     if isinstance(softness, numbers.Real):  # loop state, so one compiled body serves every softness
-        softness = xp.asarray(float(softness), dtype=x_padded.dtype, device=device)
+        softness = xp.asarray(float(softness), dtype=x_padded.dtype, device=dev)
     else:
         softness = xp.astype(softness, x_padded.dtype)
     perm = None
     if track_permutation:
-        eye = xp.eye(size, dtype=x_padded.dtype, device=device)  # (N, [N])
+        eye = xp.eye(size, dtype=x_padded.dtype, device=dev)  # (N, [N])
         perm = xp.broadcast_to(eye, (*x_padded.shape[:-1], size, size))  # (..., N, [N])
     n_layers = len(bitonic_layers(size))
     values, perm, _ = bk.fori_loop(0, n_layers, _layer_fn(bk, mode, size), (x_padded, perm, softness))
