@@ -33,7 +33,7 @@ import time
 os.environ.setdefault("JAX_ENABLE_X64", "0")
 
 OPS = ("sort", "rank", "argsort", "max", "quantile", "top_k")
-METHODS = ("softsort", "neuralsort", "sorting_network")
+METHODS = ("softsort", "neuralsort", "sorting_network", "fast_soft_sort", "ot")
 #: Skip configurations that would hold more than this many floats in an n x n SoftIndex (argsort,
 #: top_k index) or in the sorting network's tracked permutation.
 MAX_ELEMENTS = 2**27

@@ -492,9 +492,7 @@ def test_op_parity_values_and_gradients(name, kw, method, mode):
     close(g_t.numpy(), g_j, 1e-10, f"{name} {method} {mode} gradient")
 
 
-@pytest.mark.parametrize(
-    ("method", "mode"), [(method, mode) for method in ALL_METHODS for mode in _modes_of(method)]
-)
+@pytest.mark.parametrize(("method", "mode"), [(method, mode) for method in ALL_METHODS for mode in _modes_of(method)])
 def test_torch_every_op_finite_and_simplex(method, mode):
     """Cheap breadth check on torch: every op runs, values and gradients are finite, every SoftIndex
     lies on the simplex."""

@@ -250,3 +250,26 @@ def test_custom_vjp_rule_with_jvp(name):
         np.testing.assert_allclose(g.numpy(), [10.0] * 3)
         vm = torch.func.vmap(lambda a: f(a, y, scale=2.0)[0])(torch.stack([x, 2 * x]))
         np.testing.assert_allclose(vm.numpy(), [[6.0, -12.0, 3.0], [12.0, -24.0, 6.0]])
+
+
+def _ident_fwd(x, *, bk):
+    y = 2 * x
+    return y, (y,)  # the output itself is a residual
+
+
+def _ident_bwd(res, g, *, bk):
+    (y,) = res
+    return (2 * g + 0 * y,)
+
+
+def test_torch_residual_that_is_an_output_keeps_its_gradient():
+    """Regression: a residual identical to an output used to be marked non-differentiable."""
+    import torch
+
+    from softcore._vjp import VJPRule
+    from softtorch._backend import TORCH
+
+    f = TORCH.custom_vjp(VJPRule("double", _ident_fwd, _ident_bwd))
+    x = torch.tensor([1.0, -3.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(f(x).sum(), x)
+    np.testing.assert_allclose(g.numpy(), [2.0, 2.0])

@@ -28,11 +28,6 @@ from softcore.solvers.isotonic import isotonic_decreasing
 from softjax._backend import JAX
 from softtorch._backend import TORCH
 
-# The method this file tests is not wired into the public ops yet (it raises NotImplementedError
-# there); its kernel tests run in the slow tier: `nox -s tests -- -m slow`.
-pytestmark = pytest.mark.slow
-
-
 jax.config.update("jax_enable_x64", True)
 
 MODES = ("smooth", "c0", "c1", "c2")

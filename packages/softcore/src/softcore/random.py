@@ -57,7 +57,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from softcore import comparison as _cmp
-from softcore._arrays import ensure_float
+from softcore._arrays import cumsum, ensure_float
 from softcore._typing import Array, SoftBool, SoftIndex
 from softcore._validate import canonicalize_axis, check_bool, check_choice, check_int, check_softness
 from softcore.axiswise import argmax as _argmax
@@ -358,7 +358,7 @@ def _inverse_cdf_index(weights: Array, u: Array, softness: Any, mode: str, *, bk
     non-negative (``c`` increases and the sigmoidal is monotone) and sum to one.
     """
     xp = bk.xp
-    cdf = xp.cumulative_sum(weights, axis=-1)  # (..., n)
+    cdf = cumsum(weights, xp=xp)  # (..., n)
     r = cdf[..., -1:] * (1 - u[..., None])  # (*S, 1)
     cmp_mode: Any = "hard" if mode in HARD_MODES else mode
     inner = _cmp.greater(r, cdf[..., :-1], softness, cmp_mode, bk=bk)  # (*S, n - 1): F_1..F_{n-1}

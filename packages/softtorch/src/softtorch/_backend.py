@@ -96,8 +96,10 @@ class _RuleFunction(torch.autograd.Function):
     def forward(rule: VJPRule, static: tuple[tuple[str, Any], ...], *arrays: Any) -> Any:  # type: ignore[override]
         out, res = rule.fwd(*arrays, bk=TORCH, **dict(static))
         outs = out if isinstance(out, tuple) else (out,)
-        # An input saved as a residual must be returned as a view (setup_context requirement).
-        res = tuple(r.view_as(r) if any(r is a for a in arrays) else r for r in res)
+        # A residual that is also an input or an output travels as a separate view: inputs must
+        # be returned as views (setup_context requirement), and marking an output object itself
+        # non-differentiable (below) would silently cut that output's gradient.
+        res = tuple(r.view_as(r) if any(r is a for a in (*arrays, *outs)) else r for r in res)
         return (*outs, *res)
 
     @staticmethod

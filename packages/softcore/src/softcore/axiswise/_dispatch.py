@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from softcore._typing import Array
 from softcore.axiswise._common import device, log_mix, select, to_log
-from softcore.axiswise.methods import neuralsort, softsort
+from softcore.axiswise.methods import neuralsort, smooth_sort, softsort
 from softcore.axiswise.methods import sorting_network as _sn
 from softcore.axiswise.methods.ot import OptimalTransport
 from softcore.axiswise.methods.permutahedron_sort import fast_soft_rank, fast_soft_sort
@@ -113,14 +113,14 @@ class _FastSoftSort:
         return fast_soft_rank(xs, softness, mode, descending, bk=bk)
 
 
-# method name -> implementation of the protocol above. Not yet wired (NotImplementedError):
-# "smooth_sort".
+# method name -> implementation of the protocol above.
 _REGISTRY: dict[str, Any] = {
     "softsort": softsort,
     "neuralsort": neuralsort,
     "sorting_network": _SortingNetwork,
     "fast_soft_sort": _FastSoftSort,
     "ot": OptimalTransport,
+    "smooth_sort": smooth_sort,
 }
 
 

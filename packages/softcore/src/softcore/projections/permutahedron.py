@@ -41,8 +41,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import array_api_compat
-
+from softcore._arrays import cumsum, device
 from softcore._typing import Array
 from softcore._validate import check_bool, check_choice, check_softness
 from softcore._vjp import VJPRule
@@ -57,7 +56,7 @@ def _inverse_permutation(perm: Array, *, bk: Any) -> Array:
     """``inv[..., perm[..., i]] = i`` (one scatter, no sort)."""
     xp = bk.xp
     n = perm.shape[-1]
-    pos = xp.broadcast_to(xp.arange(n, dtype=perm.dtype, device=array_api_compat.device(perm)), perm.shape)
+    pos = xp.broadcast_to(xp.arange(n, dtype=perm.dtype, device=device(perm)), perm.shape)
     return bk.segment_sum(pos, perm, num_segments=n)
 
 
@@ -73,7 +72,7 @@ def _block_first(x: Array, block_ids: Array, *, bk: Any) -> Array:
     xp = bk.xp
     n = x.shape[-1]
     counts = bk.segment_sum(xp.ones_like(block_ids), block_ids, num_segments=n)
-    first = xp.cumulative_sum(counts, axis=-1) - counts
+    first = cumsum(counts, xp=xp) - counts
     return _take(x, _take(first, block_ids, xp=xp), xp=xp)
 
 

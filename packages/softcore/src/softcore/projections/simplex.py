@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from softcore._arrays import device, ensure_float
+from softcore._arrays import cumsum, device, ensure_float
 from softcore._numerics import log_softmax, softmax
 from softcore._typing import Array
 from softcore._validate import check_bool, check_choice, check_softness
@@ -156,15 +156,15 @@ def _threshold_closed_form(us: Array, power: int, *, xp: Any) -> tuple[Array, Ar
     v = xp.sort(us, axis=-1, descending=True, stable=True)  # (..., n), v[0] = 0
     v = xp.clip(v, -2.0, 0.0)  # values below -1 are never in the support; keeps the sums bounded
     k = xp.arange(1, n + 1, dtype=us.dtype, device=dev)  # (n,)
-    u1 = _cumsum(v, xp=xp)
+    u1 = cumsum(v, xp=xp)
     if power == 1:
         f_at = u1 - k * v
     else:
-        u2 = _cumsum(v * v, xp=xp)
+        u2 = cumsum(v * v, xp=xp)
         if power == 2:
             f_at = u2 - 2 * v * u1 + k * v * v
         else:
-            u3 = _cumsum(v * v * v, xp=xp)
+            u3 = cumsum(v * v * v, xp=xp)
             f_at = u3 - 3 * v * u2 + 3 * v * v * u1 - k * v * v * v
     valid = (v > -1) & (f_at < 1)  # (..., n); true exactly for the first |S| sorted positions
     index_dtype = xp.__array_namespace_info__().default_dtypes(device=None)["indexing"]
@@ -188,14 +188,6 @@ def _threshold_closed_form(us: Array, power: int, *, xp: Any) -> tuple[Array, Ar
         theta = mu - _depressed_cubic_root(3 * m2 / kk, (m3 - 1) / kk, xp=xp)
     kth = xp.take_along_axis(v, last, axis=-1)  # smallest support value (ties enter together)
     return theta, us >= kth
-
-
-def _cumsum(v: Array, *, xp: Any) -> Array:
-    """Cumulative sum along the last axis. The namespace's own ``cumsum`` (positional axis in NumPy,
-    JAX and torch) when it has one: array-api-compat's torch ``cumulative_sum`` dispatches through an
-    ``lru_cache`` that torch.compile warns about."""
-    cumsum = getattr(xp, "cumsum", None)
-    return cumsum(v, -1) if cumsum is not None else xp.cumulative_sum(v, axis=-1)
 
 
 def _depressed_cubic_root(p: Array, q: Array, *, xp: Any) -> Array:

@@ -173,12 +173,30 @@ def _solve_potentials(
     return f - shift, g + shift, n_iter
 
 
+def _c0_support(f: Array, g: Array, cost: Array, *, xp: Any) -> Array:
+    """The support ``t > thr`` of the c0 plan ``[t]_+`` (``t = f_i + g_j - C_ij``), decided once
+    for both the rule's ``W`` and the plan formed outside it. Degenerate vertices of the transport
+    polytope (common for the rank/quantile costs, whose masses are multiples of 1/n) leave plan
+    entries with ``t = 0`` up to rounding; with a bare ``t > 0`` the two places could round such an
+    entry differently (XLA fuses them separately) and the plan's derivative would mix an entry the
+    implicit system left out: an O(1) error. ``thr`` is a few hundred ulps of the problem's scale."""
+    t = f[..., :, None] + g[..., None, :] - cost
+    scale = xp.max(xp.abs(cost), axis=(-2, -1)) + xp.max(xp.abs(f), axis=-1) + xp.max(xp.abs(g), axis=-1)
+    thr = 256 * float(xp.finfo(cost.dtype).eps) * scale[..., None, None]
+    return t > thr
+
+
 def _potentials_fwd(cost: Array, mu: Array, nu: Array, *, bk: Any, **static: Any) -> tuple[Any, tuple[Any, ...]]:
     static.pop("cg_tol"), static.pop("cg_max_iter")
     f, g, n_iter = _solve_potentials(cost, mu, nu, unrolled=False, bk=bk, **static)
     # The backward needs only W = dGamma/dt. (Residuals are fresh arrays: torch must not see an
     # input or an output of the rule again among the residuals.)
-    return (f, g, n_iter), (dual_weights(f, g, cost, static["q"], xp=bk.xp),)
+    xp = bk.xp
+    if static["q"] == 2:
+        w = xp.astype(_c0_support(f, g, cost, xp=xp), cost.dtype)
+    else:
+        w = dual_weights(f, g, cost, static["q"], xp=xp)
+    return (f, g, n_iter), (w,)
 
 
 def _gauge_project(f: Array, g: Array, *, xp: Any) -> tuple[Array, Array]:
@@ -427,17 +445,20 @@ def proj_transport_polytope(
         f, g, n_iter = _solve_potentials(scaled, mu_c, nu_c, unrolled=True, bk=bk, **static)  # type: ignore[arg-type]
 
     t = f[..., :, None] + g[..., None, :] - scaled  # (..., n, m)
+    support = _c0_support(f, g, scaled, xp=xp) if q == 2 else t > 0
     if q is None:
         plan = xp.exp(t)
+    elif q == 2:
+        plan = xp.where(support, t, xp.zeros_like(t))  # the support of the rule's W (see _c0_support)
     else:
         tp = xp.maximum(t, xp.zeros_like(t))
-        plan = tp if q == 2 else (tp * tp if q == 3 else tp * tp * tp)
+        plan = tp * tp if q == 3 else tp * tp * tp
 
     if return_log_probs:
         if q is None:
             out = t
         else:
-            out = (q - 1) * safe_where(t > 0, t, xp.log, 1.0, xp.full_like(t, -float("inf")), xp=xp)
+            out = (q - 1) * safe_where(support, t, xp.log, 1.0, xp.full_like(t, -float("inf")), xp=xp)
     else:
         out = plan
     out = xp.astype(out, out_dtype)

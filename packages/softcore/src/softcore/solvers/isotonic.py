@@ -61,7 +61,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from softcore._arrays import device
+from softcore._arrays import cumsum, device
 from softcore._typing import Array
 from softcore._validate import check_choice
 
@@ -180,9 +180,9 @@ class _Segments(NamedTuple):
 def _segments_from_flags(start: Array, *, bk: Any) -> _Segments:
     xp = bk.xp
     n = start.shape[-1]
-    seg = xp.cumulative_sum(xp.astype(start, _index_dtype(xp)), axis=-1) - 1
+    seg = cumsum(xp.astype(start, _index_dtype(xp)), xp=xp) - 1
     counts = bk.segment_sum(xp.ones_like(seg), seg, num_segments=n)  # (..., n)
-    first = xp.cumulative_sum(counts, axis=-1) - counts  # first position of segment j
+    first = cumsum(counts, xp=xp) - counts  # first position of segment j
     both = xp.concat([first, counts], axis=-1)  # (..., 2n): one gather for both
     per_pos = _take(both, xp.concat([seg, seg + n], axis=-1), xp=xp)
     start_pos, length = per_pos[..., :n], per_pos[..., n:]
@@ -274,7 +274,7 @@ def _segmented_exclusive_cumsum(x: Array, sg: _Segments, total: Array, *, xp: An
     """``sum_{start_k <= i < k} x_i``; segment totals are subtracted at segment ends so that the
     running sum restarts near zero (no growth of rounding error along the row)."""
     is_last = sg.end_pos == xp.arange(x.shape[-1], device=device(x))
-    run = xp.cumulative_sum(xp.where(is_last, x - total, x), axis=-1)
+    run = cumsum(xp.where(is_last, x - total, x), xp=xp)
     inclusive_prev = run - xp.where(is_last, x - total, x)  # running sum before k
     return inclusive_prev - _at_start(inclusive_prev, sg, xp=xp)
 
@@ -395,7 +395,7 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
         sg = _segments_from_flags(start, bk=bk)
         theta, ref = _pooled(s, w, sg, mode, bk=bk)
         d = _derivative(s, w, theta, ref, mode, xp=xp)
-        run = xp.cumulative_sum(d)
+        run = cumsum(d, xp=xp)
         g = run - _at_start(run - d, sg, xp=xp)  # G(k) = sum_{start..k} f'(theta)
         candidate = st.active & (pos < sg.end_pos)  # interior positions of unfinished segments
         gi = xp.where(candidate, g, inf)
@@ -421,7 +421,7 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
         xp.asarray(True, device=dev),
     )
     out = bk.while_loop(lambda st: st.split, body, init, max_iter=max(n, 1), check_every=1)
-    ids = xp.reshape(xp.cumulative_sum(xp.astype(out.start, _index_dtype(xp))), shape)
+    ids = xp.reshape(cumsum(xp.astype(out.start, _index_dtype(xp)), xp=xp), shape)
     return xp.reshape(out.theta, shape), ids - ids[..., :1]
 
 

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from softcore._arrays import device
+from softcore._arrays import cumsum, device
 from softcore._numerics import logsumexp
 from softcore.solvers.lbfgs import lbfgs_minimize
 
@@ -146,17 +146,17 @@ def pnorm_row_solve(a: Array, mu: Array, q: int, *, xp: Any) -> Array:
     m = a.shape[-1]
     k = xp.arange(1, m + 1, dtype=a.dtype, device=device(a))  # (m,)
     mu_e = mu[..., None]
-    s1 = xp.cumulative_sum(b, axis=-1)
+    s1 = cumsum(b, xp=xp)
     if p == 1:
         h = (mu_e + s1) / k
     else:
         mean = s1 / k
-        s2 = xp.cumulative_sum(b * b, axis=-1)
+        s2 = cumsum(b * b, xp=xp)
         m2 = xp.maximum(s2 - s1 * mean, xp.zeros_like(s2))
         if p == 2:
             h = mean + xp.sqrt(xp.maximum(mu_e - m2, xp.zeros_like(m2)) / k)
         else:
-            s3 = xp.cumulative_sum(b * b * b, axis=-1)
+            s3 = cumsum(b * b * b, xp=xp)
             m3 = s3 - 3 * mean * s2 + 2 * k * mean * mean * mean
             h = mean + _cubic_root(3 * m2 / k, -(mu_e + m3) / k, xp=xp)
     valid = b < h  # (..., m): k-th smallest strictly inside the support

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import array_api_compat
-
-from softcore._arrays import ensure_float
+from softcore._arrays import device, ensure_float
 from softcore._typing import Array
 from softcore._validate import check_bool, check_choice, check_softness
 from softcore.projections.permutahedron import PERMUTAHEDRON_MODES, proj_permutahedron
@@ -32,7 +30,7 @@ __all__ = ["fast_soft_rank", "fast_soft_sort"]
 def _grid(x: Array, start: int, *, xp: Any) -> Array:
     """``(start + i) / max(n - 1, 1)`` for ``i = 0..n-1`` in the dtype and on the device of ``x``."""
     n = x.shape[-1]
-    i = xp.arange(start, start + n, dtype=x.dtype, device=array_api_compat.device(x))
+    i = xp.arange(start, start + n, dtype=x.dtype, device=device(x))
     return i / max(n - 1, 1)
 
 
