@@ -20,6 +20,7 @@ import torch
 
 import softjax.axiswise as sj
 import softtorch.axiswise as st
+from harness.axiswise_grid import ALL_METHODS, ALL_OPS, INDEX_ONLY, VALUE_ONLY_METHODS, call_op, ops_of
 from softcore.axiswise import _dispatch
 from softcore.projections.simplex import proj_simplex
 from softjax._backend import JAX
@@ -30,9 +31,6 @@ jax.config.update("jax_enable_x64", True)
 SOFT_MODES = ("smooth", "c0", "c1", "c2")
 METHODS = ("softsort", "neuralsort", "sorting_network")
 CLOSED_FORM_METHODS = ("softsort", "neuralsort")
-#: Every wired method: index methods (SoftIndex ops and values) and value-only methods.
-VALUE_ONLY_METHODS = tuple(m for m in ("fast_soft_sort", "smooth_sort") if m in _dispatch._REGISTRY)
-ALL_METHODS = (*METHODS, "ot", *VALUE_ONLY_METHODS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,26 +385,6 @@ def test_sorting_network_dispatch_uses_the_network():
 # Cross-framework parity: every op x method x mode, values and gradients (float64)
 # ---------------------------------------------------------------------------------------------
 
-ALL_OPS = [
-    ("argmax", {"axis": 1, "keepdims": True}),
-    ("argmin", {"axis": 0}),
-    ("max", {"axis": None}),
-    ("min", {"axis": None}),
-    ("argsort", {"axis": 0, "descending": True}),
-    ("sort", {"axis": 1}),
-    ("rank", {"axis": 1, "descending": False}),
-    ("top_k", {"k": 2}),
-    ("_argtop_k", {"k": 3, "axis": 0}),
-    ("argquantile", {"q": [0.2, 0.7], "axis": 1}),
-    ("quantile", {"q": 0.42, "axis": None, "quantile_method": "midpoint"}),
-    ("argmedian", {"axis": 1}),
-    ("median", {"axis": None}),
-    ("argpercentile", {"p": 35.0, "axis": 1, "quantile_method": "higher"}),
-    ("percentile", {"p": [10.0, 65.0], "axis": 0, "keepdims": True}),
-]
-_TORCH_NAME = {"top_k": "topk", "_argtop_k": "_argtopk"}
-_TORCH_KW = {"axis": "dim", "keepdims": "keepdim", "quantile_method": "interpolation"}
-
 
 def _flat(out):
     if out is None:
@@ -417,15 +395,10 @@ def _flat(out):
 
 
 def _call(lib, name, x, method, mode, kw):
-    if lib is st:
-        name = _TORCH_NAME.get(name, name)
-        kw = {_TORCH_KW.get(k, k): v for k, v in kw.items()}
-        if name == "sort":
-            kw["return_indices"] = False
-    return getattr(lib, name)(x, method=method, mode=mode, softness=0.2, **kw)
+    return call_op(lib, name, x, method, mode, kw, torch=lib is st)
 
 
-_INDEX_ONLY = {"argmax", "argmin", "argsort", "_argtop_k", "argquantile", "argmedian", "argpercentile"}
+_INDEX_ONLY = INDEX_ONLY
 #: ``_hard`` is hard in the arg-functions and rank (SPEC §2.1): piecewise constant, no gradient.
 _CONSTANT_IN_PRIVATE_HARD = _INDEX_ONLY | {"rank"}
 _ALL_MODES = (*SOFT_MODES, "_hard", "hard")
@@ -440,11 +413,6 @@ def _simplex_atol(method, n):
 def _modes_of(method):
     """smooth_sort has only the smooth relaxation (plus the hard modes)."""
     return ("smooth", "_hard", "hard") if method == "smooth_sort" else _ALL_MODES
-
-
-def _ops_of(method):
-    """Value-only methods have no SoftIndex ops."""
-    return [(n, kw) for n, kw in ALL_OPS if not (method in VALUE_ONLY_METHODS and n in _INDEX_ONLY)]
 
 
 def _parity_params():
@@ -497,7 +465,7 @@ def test_torch_every_op_finite_and_simplex(method, mode):
     """Cheap breadth check on torch: every op runs, values and gradients are finite, every SoftIndex
     lies on the simplex."""
     x = _x(12, shape=(3, 5))
-    for name, kw in _ops_of(method):
+    for name, kw in ops_of(method):
         xt = torch.tensor(x, requires_grad=True)
         outs = _flat(_call(st, name, xt, method, mode, dict(kw)))
         for o in outs:

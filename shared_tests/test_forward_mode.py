@@ -33,10 +33,10 @@ import torch
 import softjax
 import softtorch
 from harness.assertions import assert_close
+from harness.axiswise_grid import ALL_METHODS, ALL_OPS, INDEX_ONLY, OT_TIGHT, VALUE_ONLY_METHODS, call_op
 from harness.backends import flatten_outputs
 from harness.catalogue import ALL_CASES
 from softcore._backend import get_backend
-from softcore.axiswise import _dispatch
 from softcore.axiswise.methods.permutahedron_sort import fast_soft_rank, fast_soft_sort
 from softcore.projections.permutahedron import PROJ_PERMUTAHEDRON, proj_permutahedron
 from softcore.projections.transport import OT_POTENTIALS, proj_transport_polytope
@@ -349,36 +349,8 @@ def test_catalogue_jacfwd_matches_jacrev(case, mode):
 # Every axis-wise op x method x soft mode (JAX: jacfwd/jacrev/fd; torch: jvp/fd)
 # ------------------------------------------------------------------------------------------------
 
-OPS = [
-    ("argmax", {"axis": 1, "keepdims": True}),
-    ("argmin", {"axis": 0}),
-    ("max", {"axis": None}),
-    ("min", {"axis": 1}),
-    ("argsort", {"axis": 0, "descending": True}),
-    ("sort", {"axis": 1}),
-    ("rank", {"axis": 1, "descending": False}),
-    ("top_k", {"k": 2}),
-    ("_argtop_k", {"k": 3, "axis": 0}),
-    ("argquantile", {"q": [0.2, 0.7], "axis": 1}),
-    ("quantile", {"q": 0.42, "axis": None, "quantile_method": "midpoint"}),
-    ("argmedian", {"axis": 1}),
-    ("median", {"axis": None}),
-    ("argpercentile", {"p": 35.0, "axis": 1, "quantile_method": "higher"}),
-    ("percentile", {"p": [10.0, 65.0], "axis": 0, "keepdims": True}),
-]
-_INDEX_ONLY = {"argmax", "argmin", "argsort", "_argtop_k", "argquantile", "argmedian", "argpercentile"}
-_VALUE_ONLY_METHODS = ("fast_soft_sort", "smooth_sort")
 #: every wired method (a method still pending in ``_dispatch`` joins the grid once it is registered)
-METHODS = tuple(
-    m
-    for m in ("softsort", "neuralsort", "sorting_network", "fast_soft_sort", "ot", "smooth_sort")
-    if m in _dispatch._REGISTRY
-)
-_TORCH_NAME = {"top_k": "topk", "_argtop_k": "_argtopk"}
-_TORCH_KW = {"axis": "dim", "keepdims": "keepdim", "quantile_method": "interpolation"}
-#: tight solver tolerances so that finite differences of the OT plans are meaningful (c0 L-BFGS
-#: stalls at its round-off floor, a few 1e-12: no warning for that)
-_OT_TIGHT = {"sinkhorn_tol": 1e-12, "lbfgs_tol": 1e-12, "warn_unconverged": False}
+METHODS = ALL_METHODS
 
 
 def _modes_of(method):
@@ -389,9 +361,9 @@ def _grid_params():
     """One combination per op (rotating methods and modes so that each appears) in the default
     tier, the full op x method x soft-mode grid in the slow tier."""
     params = []
-    for i, (name, kw) in enumerate(OPS):
+    for i, (name, kw) in enumerate(ALL_OPS):
         for j, method in enumerate(METHODS):
-            if method in _VALUE_ONLY_METHODS and name in _INDEX_ONLY:
+            if method in VALUE_ONLY_METHODS and name in INDEX_ONLY:
                 continue
             for mode in _modes_of(method):
                 fast = method != "ot" and (j, SOFT_MODES.index(mode)) == (i % len(METHODS), i % 4)
@@ -408,15 +380,8 @@ def _x(seed=21, shape=(3, 5)):
 
 
 def _call(lib, name, x, method, mode, kw):
-    kw = dict(kw)
-    if method == "ot":
-        kw["ot_kwargs"] = _OT_TIGHT
-    if lib is softtorch:
-        name = _TORCH_NAME.get(name, name)
-        kw = {_TORCH_KW.get(k, k): v for k, v in kw.items()}
-        if name == "sort":
-            kw["return_indices"] = False
-    return getattr(lib, name)(x, method=method, mode=mode, softness=0.2, **kw)
+    extra = {"ot_kwargs": OT_TIGHT} if method == "ot" else {}
+    return call_op(lib, name, x, method, mode, kw, torch=lib is softtorch, **extra)
 
 
 def _rtols(method, mode):

@@ -404,6 +404,7 @@ def test_ot_kwargs_validation():
         "dual": "full",
         "cg_tol": 1e-8,
         "cg_max_iter": 30,
+        "warn_unconverged": False,
     }
     assert set(all_keys) == set(ot.OT_KWARGS_KEYS)
     assert ot.ot_argmax(x, 0.1, "c1", all_keys, bk=bk).shape == (4,)

@@ -6,11 +6,17 @@ from typing import Any
 
 import array_api_compat
 
-__all__ = ["cumsum", "device", "ensure_float", "is_floating"]
+__all__ = ["cumsum", "device", "ensure_float", "is_floating", "is_low_precision"]
 
 
 def is_floating(x: Any, *, xp: Any) -> bool:
     return bool(xp.isdtype(x.dtype, "real floating"))
+
+
+def is_low_precision(x: Any, *, xp: Any) -> bool:
+    """True for float16 / bfloat16 arrays (floating dtypes narrower than float32)."""
+    dt = getattr(x, "dtype", None)
+    return dt is not None and bool(xp.isdtype(dt, "real floating")) and dt not in (xp.float32, xp.float64)
 
 
 def ensure_float(x: Any, *, bk: Any) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from softcore._arrays import is_low_precision
 from softcore._numerics import sigmoid
 from softcore._typing import Array
 
@@ -28,9 +29,16 @@ def standardize_and_squash(
     ``sqrt(a^2 mean(r^2) + eps)`` otherwise. This is the same function of ``x`` (so the same
     derivatives), but it does not overflow for inputs near the largest finite value of the dtype.
 
+    float16 / bfloat16 inputs are standardised in float32 and the three results cast back: the
+    centred values of a narrow-spread half-precision row are subnormal, and XLA flushes those to
+    zero (``0 / 0`` rows).
+
     Shapes: ``x`` (..., n) -> (..., n), (..., 1), (..., 1).
     """
     xp = bk.xp
+    if is_low_precision(x, xp=xp):
+        out = standardize_and_squash(xp.astype(x, xp.float32), bk=bk, eps=eps, temperature=temperature)
+        return tuple(xp.astype(a, x.dtype) for a in out)  # type: ignore[return-value]
     mean = xp.mean(x, axis=-1, keepdims=True)
     centred = x - mean
     scale = bk.stop_gradient(xp.max(xp.abs(centred), axis=-1, keepdims=True))

@@ -24,9 +24,11 @@ __all__ = [
     "finish_index",
     "index_dtype",
     "map_row_chunks",
+    "mix_rows",
     "nm",
     "one_hot",
     "prepare_scores",
+    "quantile_mix",
     "quantile_params",
     "select",
     "sum_row_chunks",
@@ -152,6 +154,24 @@ def log_mix(log_a: Array, log_b: Array, weight: Array, *, xp: Any) -> Array:
     pos = total > 0
     out = xp.where(pos, xp.log(xp.where(pos, total, xp.ones_like(total))), xp.full_like(total, -float("inf"))) + ms
     return xp.where(finite, out, m)
+
+
+def mix_rows(lo: Array, hi: Array, a: Array, *, log: bool, xp: Any) -> Array:
+    """``(1 - a) lo + a hi`` per row, rows (..., kq, [n]) and weights ``a`` (kq,) (in log space if ``log``)."""
+    w = a[:, None]
+    return log_mix(lo, hi, w, xp=xp) if log else (1 - w) * lo + w * hi
+
+
+def quantile_mix(
+    rows_of: Callable[[Array], Array], k: Array, kp1: Array, a: Array, take_next: bool, *, log: bool, xp: Any
+) -> Array:
+    """Quantile SoftIndex rows from permutation rows: ``rows_of(k)``, or with ``take_next``
+    ``(1 - a) P[k] + a P[kp1]`` from one call ``rows_of(concat(k, kp1))`` -> (..., kq, [n])."""
+    if not take_next:
+        return rows_of(k)
+    kq = k.shape[0]
+    p = rows_of(xp.concat([k, kp1]))
+    return mix_rows(p[..., :kq, :], p[..., kq:, :], a, log=log, xp=xp)
 
 
 def finish_index(p: Array, *, log: bool, already_log: bool, log_prob_eps: Any, xp: Any) -> Array:

@@ -31,8 +31,9 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from softcore._arrays import is_low_precision
 from softcore._typing import Array
-from softcore.axiswise._common import device, log_mix, select, to_log
+from softcore.axiswise._common import device, quantile_mix, select, to_log
 from softcore.axiswise.methods import neuralsort, smooth_sort, softsort
 from softcore.axiswise.methods import sorting_network as _sn
 from softcore.axiswise.methods.ot import OptimalTransport
@@ -124,11 +125,6 @@ _REGISTRY: dict[str, Any] = {
 }
 
 
-def _low_precision(a: Any, xp: Any) -> bool:
-    dt = getattr(a, "dtype", None)
-    return dt is not None and xp.isdtype(dt, "real floating") and dt not in (xp.float32, xp.float64)
-
-
 def _at_least_float32(fn: F) -> F:
     """Evaluate a dispatch function in float32 when its scores are float16/bfloat16 and cast the
     result back: the n x n scores, thresholds and solver states of the methods need more than 8
@@ -138,9 +134,9 @@ def _at_least_float32(fn: F) -> F:
     def wrapper(method: str, *args: Any, bk: Any, **kwargs: Any) -> Any:
         xp = bk.xp
         dtype = args[0].dtype
-        if not _low_precision(args[0], xp):
+        if not is_low_precision(args[0], xp=xp):
             return fn(method, *args, bk=bk, **kwargs)
-        up = [xp.astype(a, xp.float32) if _low_precision(a, xp) else a for a in args]
+        up = [xp.astype(a, xp.float32) if is_low_precision(a, xp=xp) else a for a in args]
         return xp.astype(fn(method, *up, bk=bk, **kwargs), dtype)
 
     return wrapper  # type: ignore[return-value]
@@ -257,20 +253,15 @@ def quantile_rows(
 ) -> Array:
     """Soft quantile index rows (..., kq, [n]): ``(1 - a) P[k] + a P[kp1]`` (``P[k]`` without
     ``take_next``) of the ascending soft permutation, for ``k``, ``kp1``, ``a`` (kq,) arrays."""
-    xp = bk.xp
     impl = _impl(method)
     extra = _extra(impl, standardized, ot_kwargs)
     if hasattr(impl, "quantile_rows"):
         return impl.quantile_rows(xs, k, kp1, a, take_next, softness, mode, bk=bk, return_log_probs=log, **extra)
-    if not take_next:
-        return impl.permutation_rows(xs, k, softness, mode, bk=bk, return_log_probs=log, **extra)
-    kq = k.shape[0]
-    p = impl.permutation_rows(xs, xp.concat([k, kp1]), softness, mode, bk=bk, return_log_probs=log, **extra)
-    lo, hi = p[..., :kq, :], p[..., kq:, :]
-    w = a[:, None]
-    if log:
-        return log_mix(lo, hi, w, xp=xp)
-    return (1 - w) * lo + w * hi
+
+    def rows_of(rows: Array) -> Array:
+        return impl.permutation_rows(xs, rows, softness, mode, bk=bk, return_log_probs=log, **extra)
+
+    return quantile_mix(rows_of, k, kp1, a, take_next, log=log, xp=bk.xp)
 
 
 @_at_least_float32

@@ -35,9 +35,9 @@ from softcore.axiswise._common import (
     check_nonempty,
     finish_index,
     interpolate,
-    log_mix,
     nm,
     prepare_scores,
+    quantile_mix,
     quantile_params,
     select,
 )
@@ -96,16 +96,11 @@ def _soft_index(
             log=log,
             ot_kwargs=ot_kwargs,
         )
-    kq = q.shape[0]
-    rows = xp.concat([k, kp1]) if take_next else k
-    p = permutation(xl, rows, False, softness, mode, method, standardize, ot_kwargs, bk=bk, log=log)
-    if not take_next:
-        return p
-    lo, hi = p[..., :kq, :], p[..., kq:, :]
-    w = a[:, None]
-    if log:
-        return log_mix(lo, hi, w, xp=xp)
-    return (1 - w) * lo + w * hi
+
+    def rows_of(rows: Array) -> Array:
+        return permutation(xl, rows, False, softness, mode, method, standardize, ot_kwargs, bk=bk, log=log)
+
+    return quantile_mix(rows_of, k, kp1, a, take_next, log=log, xp=xp)
 
 
 def argquantile(

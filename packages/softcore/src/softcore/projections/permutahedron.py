@@ -140,24 +140,33 @@ def _proj_bwd(
         grad_zs = gs - _block_softmax(t, block_ids, bk=bk) * sum_g
         grad_ws = _block_softmax(ws, block_ids, bk=bk) * sum_g
     else:
-        if mode == "c0":
-            dh = xp.ones_like(t)
-        elif mode == "c1":
-            dh = 2 * xp.abs(t)
-        else:
-            dh = 3 * t * t
+        dh, alpha, ok, den, size = _block_weights(t, block_ids, mode, bk=bk)
         g_t = dh * gs
         sum_gt = _block_sum(g_t, block_ids, bk=bk)
-        sum_dh = _block_sum(dh, block_ids, bk=bk)
-        size = _block_sum(xp.ones_like(t), block_ids, bk=bk)
-        ok = sum_dh > 0
-        den = xp.where(ok, sum_dh, xp.ones_like(sum_dh))
-        alpha = xp.where(ok, dh / den, 1 / size)  # h'(t) / Sum_B h'(t); uniform in the degenerate limit
         grad_zs = g_t - alpha * sum_gt
         grad_ws = xp.where(ok, sum_gt / den, _block_sum(gs, block_ids, bk=bk) / size)
     grad_z = _unsort(grad_zs, inv_z, xp=xp)
     grad_w = _unsort(grad_ws, inv_w, xp=xp)
     return xp.astype(grad_z, out_dtype), xp.astype(grad_w, out_dtype)
+
+
+def _block_weights(t: Array, block_ids: Array, mode: str, *, bk: Any) -> tuple[Array, ...]:
+    """Per-element coefficients of the p-norm modes (sorted order), shared by the VJP and the JVP:
+    ``h'(t)`` (1, ``2|t|``, ``3t^2`` for c0/c1/c2), ``alpha = h'(t) / Sum_B h'(t)`` (``1 / |B|``
+    where ``Sum_B h'(t) = 0``), the mask ``Sum_B h'(t) > 0``, that sum made safe, and ``|B|``."""
+    xp = bk.xp
+    if mode == "c0":
+        dh = xp.ones_like(t)
+    elif mode == "c1":
+        dh = 2 * xp.abs(t)
+    else:
+        dh = 3 * t * t
+    sum_dh = _block_sum(dh, block_ids, bk=bk)
+    size = _block_sum(xp.ones_like(t), block_ids, bk=bk)
+    ok = sum_dh > 0
+    den = xp.where(ok, sum_dh, xp.ones_like(sum_dh))
+    alpha = xp.where(ok, dh / den, 1 / size)  # uniform in the degenerate limit
+    return dh, alpha, ok, den, size
 
 
 def _proj_jvp(
@@ -201,22 +210,11 @@ def _proj_jvp(
         if dws is not None:
             dys = dys + _block_sum(_block_softmax(ws, block_ids, bk=bk) * dws, block_ids, bk=bk)
     else:
-        if mode == "c0":
-            dh = xp.ones_like(t)
-        elif mode == "c1":
-            dh = 2 * xp.abs(t)
-        else:
-            dh = 3 * t * t
-        sum_dh = _block_sum(dh, block_ids, bk=bk)
-        size = _block_sum(xp.ones_like(t), block_ids, bk=bk)
-        ok = sum_dh > 0
-        den = xp.where(ok, sum_dh, xp.ones_like(sum_dh))
+        dh, alpha, _, _, _ = _block_weights(t, block_ids, mode, bk=bk)
         if dzs is not None:
-            alpha = xp.where(ok, dh / den, 1 / size)
             dys = dys + dh * (dzs - _block_sum(alpha * dzs, block_ids, bk=bk))
         if dws is not None:
-            coef = xp.where(ok, dh / den, 1 / size)
-            dys = dys + coef * _block_sum(dws, block_ids, bk=bk)
+            dys = dys + alpha * _block_sum(dws, block_ids, bk=bk)
     return xp.astype(_unsort(dys, inv_z, xp=xp), out_dtype)
 
 

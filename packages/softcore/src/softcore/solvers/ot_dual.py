@@ -269,7 +269,7 @@ def pnorm_ot_lbfgs(
 WARM_SWEEPS = 10
 
 
-def _alternating_start(cost: Array, mu: Array, nu: Array, q: float, *, bk: Any) -> tuple[Array, Array]:
+def _alternating_start(cost: Array, mu: Array, nu: Array, q: int, *, bk: Any) -> tuple[Array, Array]:
     """Start potentials from :data:`WARM_SWEEPS` rounds of exact block maximisation of the dual.
 
     Each half-step solves every row (column) marginal exactly with the other potential fixed: the

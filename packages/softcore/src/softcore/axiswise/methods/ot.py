@@ -49,7 +49,7 @@ from typing import Any
 
 from softcore._arrays import device
 from softcore._validate import check_bool, check_choice, check_int
-from softcore.axiswise._common import log_mix
+from softcore.axiswise._common import mix_rows
 from softcore.projections.transport import OT_MODES, proj_transport_polytope
 
 __all__ = [
@@ -291,24 +291,45 @@ def ot_argquantile(
     kp1 = check_int("kp1", kp1, minimum=0)
     if not k <= kp1 <= n - 1:
         raise ValueError(f"need 0 <= k <= kp1 <= n - 1 = {n - 1}, got k={k}, kp1={kp1}.")
+    dev = device(x)
+    ks = xp.asarray([k], device=dev)
+    kp1s = xp.asarray([kp1], device=dev)
+    a1 = xp.reshape(xp.asarray(a, dtype=x.dtype, device=dev), (1,))
+    p, info = _quantile_transport(x, ks, kp1s, a1, take_next, softness, mode, ot_kwargs, log=return_log_probs, bk=bk)
+    info = type(info)(*(field[..., 0] for field in info))  # drop the one-quantile axis
+    return _finish(p[..., 0, :], info, return_info)
+
+
+def _quantile_transport(
+    x: Array,
+    k: Array,
+    kp1: Array,
+    a: Array,
+    take_next: bool,
+    softness: Any,
+    mode: str,
+    ot_kwargs: Mapping[str, Any] | None,
+    *,
+    log: bool,
+    bk: Any,
+) -> tuple[Array, Any]:
+    """SoftIndex rows (..., kq, [n]) and info (..., kq) for order statistics ``k``, ``kp1`` and
+    weights ``a`` (kq,) arrays: one small OT problem per quantile, solved as a batch (anchors and
+    column masses of :func:`ot_argquantile`)."""
+    xp = bk.xp
+    n = x.shape[-1]
+    kf, kp1f = xp.astype(k, x.dtype), xp.astype(kp1, x.dtype)
+    ones = xp.ones_like(kf)
+    if take_next:
+        anchors = [0.0, 1 / 3, 2 / 3, 1.0]
+        nu = xp.stack([kf, ones, kp1f - kf, (n - 1) - kp1f], axis=-1) / n  # (kq, 4)
+    else:
+        anchors = [0.0, 0.5, 1.0]
+        nu = xp.stack([kf, ones, (n - 1) - kf], axis=-1) / n  # (kq, 3)
+    p, info = _transport(x, anchors, nu, softness, mode, ot_kwargs, log=log, bk=bk)  # (..., kq, n, m)
     if not take_next:
-        nu = [k / n, 1 / n, (n - k - 1) / n]
-        p, info = _transport(x, [0.0, 0.5, 1.0], nu, softness, mode, ot_kwargs, log=return_log_probs, bk=bk)
-        return _finish(p[..., 1], info, return_info)
-    nu = [k / n, 1 / n, (kp1 - k) / n, (n - kp1 - 1) / n]
-    p, info = _transport(x, [0.0, 1 / 3, 2 / 3, 1.0], nu, softness, mode, ot_kwargs, log=return_log_probs, bk=bk)
-    p1, p2 = p[..., 1], p[..., 2]
-    if not isinstance(a, (int, float)):
-        a = xp.astype(a, p.dtype)
-    if not return_log_probs:
-        return _finish((1 - a) * p1 + a * p2, info, return_info)
-    if isinstance(a, (int, float)):
-        if a <= 0:
-            return _finish(p1, info, return_info)
-        if a >= 1:
-            return _finish(p2, info, return_info)
-        return _finish(xp.logaddexp(math.log1p(-a) + p1, math.log(a) + p2), info, return_info)
-    return _finish(xp.logaddexp(xp.log1p(-a) + p1, xp.log(a) + p2), info, return_info)
+        return p[..., 1], info
+    return mix_rows(p[..., 1], p[..., 2], xp.astype(a, x.dtype), log=log, xp=xp), info
 
 
 class OptimalTransport:
@@ -355,23 +376,6 @@ class OptimalTransport:
         return_log_probs: bool = False,
         ot_kwargs: Any,
     ) -> Array:
-        """SoftIndex rows (..., kq, [n]) for order statistics ``k``, ``kp1`` and weights ``a`` (kq,)
-        (arrays, so a vector ``q`` works under jit): one small OT problem per quantile, solved as
-        a batch (anchors and column masses of :func:`ot_argquantile`)."""
-        xp = bk.xp
-        n = xs.shape[-1]
-        kf, kp1f = xp.astype(k, xs.dtype), xp.astype(kp1, xs.dtype)
-        ones = xp.ones_like(kf)
-        if take_next:
-            anchors = [0.0, 1 / 3, 2 / 3, 1.0]
-            nu = xp.stack([kf, ones, kp1f - kf, (n - 1) - kp1f], axis=-1) / n  # (kq, 4)
-        else:
-            anchors = [0.0, 0.5, 1.0]
-            nu = xp.stack([kf, ones, (n - 1) - kf], axis=-1) / n  # (kq, 3)
-        p, _ = _transport(xs, anchors, nu, softness, mode, ot_kwargs, log=return_log_probs, bk=bk)  # (..., kq, n, m)
-        if not take_next:
-            return p[..., 1]
-        w = xp.astype(a, xs.dtype)[:, None]  # (kq, 1)
-        if return_log_probs:
-            return log_mix(p[..., 1], p[..., 2], w, xp=xp)
-        return (1 - w) * p[..., 1] + w * p[..., 2]
+        """SoftIndex rows (..., kq, [n]) for ``k``, ``kp1``, ``a`` (kq,) arrays (so a vector ``q``
+        works under jit); see :func:`_quantile_transport`."""
+        return _quantile_transport(xs, k, kp1, a, take_next, softness, mode, ot_kwargs, log=return_log_probs, bk=bk)[0]
