@@ -38,7 +38,7 @@ def standardize_and_squash(
     xp = bk.xp
     if is_low_precision(x, xp=xp):
         out = standardize_and_squash(xp.astype(x, xp.float32), bk=bk, eps=eps, temperature=temperature)
-        return tuple(xp.astype(a, x.dtype) for a in out)  # type: ignore[return-value]
+        return tuple(xp.astype(a, x.dtype) for a in out)
     mean = xp.mean(x, axis=-1, keepdims=True)
     centred = x - mean
     scale = bk.stop_gradient(xp.max(xp.abs(centred), axis=-1, keepdims=True))
