@@ -6,6 +6,9 @@
     python3 -m nox -s lint                # ruff check, ruff format --check, mypy on softcore
     python3 -m nox -s isolated-jax isolated-torch   # each wrapper installed without the other framework
     python3 -m nox -s build               # wheels + sdists of the three packages into dist/
+    python3 -m nox -s bench -- --quick    # benchmark runner (benchmarks/run.py; a few minutes with --quick)
+    python3 -m nox -s bench-compare       # ours vs softjax/softtorch 0.1.1 and the hard ops (benchmarks/compare.py)
+    python3 -m nox -s docs                # the documentation site (mkdocs, strict) into site/
 
 Extra pytest arguments go after ``--``: ``nox -s tests -- -x -k sigmoidal``; ``nox -s tests -- -m slow``
 runs only the slow tier, ``nox -s tests -- -m ""`` runs every tier.
@@ -15,7 +18,9 @@ build of torch); they are reused between runs. Environment variables:
 
 * ``SOFT_TORCH_SPEC`` (default ``torch==2.13.0``, a CPU wheel that the development machines hold
   locally) and ``SOFT_JAX_SPEC`` (default ``jax>=0.4.35``) choose the framework versions;
-* ``SOFT_TEST_BACKENDS`` overrides the backends the ``tests`` session runs (default ``jax,torch``).
+* ``SOFT_TEST_BACKENDS`` overrides the backends the ``tests`` session runs (default ``jax,torch``);
+* ``SOFT_BENCH_JAX_SPEC`` (default ``jax==0.10.2``): the JAX of both benchmark sessions and of the
+  0.1.1 venv, pinned so that figures of different runs and of both sides compare.
 """
 
 from __future__ import annotations
@@ -95,6 +100,14 @@ def demo(session: nox.Session) -> None:
     session.run("python", "examples/demo.py", *session.posargs)
 
 
+@nox.session(python=PYTHON, default=False)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ with ``mkdocs build --strict`` (any warning fails)."""
+    session.install(*_group("docs"), FRAMEWORK["jax"], FRAMEWORK["torch"], *_editable("core", "jax", "torch"))
+    # NO_MKDOCS_2_WARNING: mkdocs-material's end-of-life banner, printed on every build.
+    session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
+
+
 def _isolated(session: nox.Session, framework: str) -> None:
     other = {"jax": "torch", "torch": "jax"}[framework]
     session.install(*_group("test"), FRAMEWORK[framework], *_editable("core", framework))
@@ -138,3 +151,61 @@ def build(session: nox.Session) -> None:
     session.run(py, "-m", "pip", "install", "--quiet", *wheels, FRAMEWORK["jax"], external=True)
     check = "import softcore, softjax; print('wheels install and import:', softcore.__version__, softjax.__version__)"
     session.run(py, "-c", check, external=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# benchmarks
+# ---------------------------------------------------------------------------------------------
+
+BENCH_JAX = os.environ.get("SOFT_BENCH_JAX_SPEC", "jax==0.10.2")
+#: The releases compared against; they declare Requires-Python >= 3.12 but run on 3.11, so they are
+#: installed with --ignore-requires-python --no-deps into their own venv (never into ours).
+OLD_RELEASES = ("softjax==0.1.1", "softtorch==0.1.1")
+#: Their runtime requirements (wheel metadata), installed normally so pip picks 3.11-compatible builds.
+OLD_RELEASE_DEPS = (
+    "equinox>=0.13.1",
+    "jaxtyping>=0.3.2",
+    "lineax>=0.0.8",
+    "optimistix>=0.0.9",
+    "ott-jax>=0.5.0",
+    "numba>=0.61",
+    "numpy>=1.26",
+    "pot>=0.9.3",
+    "torchopt>=0.7.0",
+)
+#: Optional third-party baselines: benchmarked where they install, skipped (n/a) where they do not.
+THIRD_PARTY_BASELINES = (("diffsort",), ("--no-build-isolation", "torchsort"))
+
+
+def _bench_install(session: nox.Session) -> None:
+    # torch first: with the pinned CPU wheel resolved up front, nothing pulls a CUDA build.
+    session.install(FRAMEWORK["torch"], BENCH_JAX, *_group("bench"), *_editable("core", "jax", "torch"))
+
+
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """benchmarks/run.py: time and memory of the soft ops (``nox -s bench -- --quick``; options after --)."""
+    _bench_install(session)
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+def _old_release_python(session: nox.Session) -> str:
+    """A venv (kept between runs) with softjax/softtorch 0.1.1, their dependencies, and the
+    third-party baselines that install cleanly; returns its interpreter."""
+    venv = Path(session.create_tmp()) / "soft-0.1.1"
+    py = str(venv / "bin" / "python")
+    if not (venv / "bin" / "python").exists():
+        session.run("python", "-m", "venv", str(venv))
+    pip = [py, "-m", "pip", "install", "--quiet"]
+    session.run(*pip, FRAMEWORK["torch"], BENCH_JAX, *OLD_RELEASE_DEPS, *_group("bench"), external=True)
+    session.run(*pip, "--ignore-requires-python", "--no-deps", *OLD_RELEASES, external=True)
+    for args in THIRD_PARTY_BASELINES:
+        session.run(*pip, *args, external=True, success_codes=[0, 1])
+    return py
+
+
+@nox.session(name="bench-compare", python=PYTHON, default=False)
+def bench_compare(session: nox.Session) -> None:
+    """benchmarks/compare.py: this repository vs softjax/softtorch 0.1.1 and the hard ops (options after --)."""
+    _bench_install(session)
+    session.run("python", "benchmarks/compare.py", "--old-python", _old_release_python(session), *session.posargs)

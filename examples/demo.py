@@ -10,10 +10,14 @@ replace the step by a sigmoid of width ``softness``; the gradient then says whic
 threshold. The same maths runs in both frameworks (it is written once, in softcore), so the two
 training runs below produce the same numbers.
 
-Run it with ``nox -s demo`` or, with softjax and softtorch installed, ``python examples/demo.py``.
+Run it with ``nox -s demo`` or, with softjax and softtorch installed, ``python examples/demo.py``
+(``--small`` or ``SOFT_EXAMPLES_SMALL=1``: fewer steps, for a quick check).
 """
 
 from __future__ import annotations
+
+import os
+import sys
 
 import jax
 import numpy as np
@@ -27,7 +31,8 @@ jax.config.update("jax_enable_x64", True)  # float64 in both frameworks: the run
 SOFTNESS = 0.1  # width of the soft step, in units of x
 MODE = "smooth"  # logistic sigmoid; also try "c0", "c1", "c2" (compact transition region)
 LEARNING_RATE = 2.0
-STEPS = 200
+SMALL = "--small" in sys.argv[1:] or os.environ.get("SOFT_EXAMPLES_SMALL") == "1"
+STEPS = 60 if SMALL else 200
 TRUE_INTERVAL = (-1.0, 1.5)
 START = (-2.5, 2.5)
 

@@ -21,6 +21,7 @@ import torch
 import softjax.axiswise as sj
 import softtorch.axiswise as st
 from harness.axiswise_grid import ALL_METHODS, ALL_OPS, INDEX_ONLY, VALUE_ONLY_METHODS, call_op, ops_of
+from harness.backends import flatten_outputs
 from softcore.axiswise import _dispatch
 from softcore.projections.simplex import proj_simplex
 from softjax._backend import JAX
@@ -769,6 +770,50 @@ def test_vector_q_traced_under_jit_and_compile():
     torch._dynamo.reset()
     h = torch.compile(lambda a, qq: st.quantile(a, qq, dim=1), backend="aot_eager", fullgraph=True)
     close(h(torch.tensor(x), torch.tensor(q)), sj.quantile(x, q.tolist(), axis=1), 1e-12)
+
+
+#: Methods whose solvers stop on a data-dependent test (a graph break under Dynamo); every other
+#: method compiles each axis-wise op into one graph (docs/guides/scaling.md publishes the list).
+GRAPH_BREAK_METHODS = ("fast_soft_sort", "ot", "smooth_sort")
+
+
+@pytest.mark.compile
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf:UserWarning")
+@pytest.mark.parametrize("method", [m for m in ALL_METHODS if m not in GRAPH_BREAK_METHODS])
+def test_torch_compile_fullgraph_every_op(method):
+    """Every axis-wise op of a closed-form method in ONE ``fullgraph=True`` graph: values and the
+    gradient of a weighted sum equal eager (float64). (The default tier compiles the catalogue's
+    cases with ``fullgraph=True`` one by one: ``test_catalogue_transforms.py``.)"""
+    x = _x(5, shape=(3, 6))
+    ops = ops_of(method)
+
+    def total(a):
+        outs = [call_op(st, name, a, method, "smooth", kw, torch=True) for name, kw in ops]
+        return sum((flatten_outputs(o)[0] * 1.5).sum() for o in outs)
+
+    xe = torch.tensor(x, requires_grad=True)
+    eager = total(xe)
+    (g_eager,) = torch.autograd.grad(eager, xe)
+    torch._dynamo.reset()
+    xc = torch.tensor(x, requires_grad=True)
+    compiled = torch.compile(total, backend="aot_eager", fullgraph=True)(xc)
+    (g_compiled,) = torch.autograd.grad(compiled, xc)
+    close(compiled.detach().numpy(), eager.detach().numpy(), 1e-12)
+    close(g_compiled.numpy(), g_eager.numpy(), 1e-12)
+
+
+@pytest.mark.compile
+@pytest.mark.filterwarnings("ignore:.*should not be instantiated:DeprecationWarning")
+@pytest.mark.parametrize("method", GRAPH_BREAK_METHODS)
+def test_torch_fullgraph_refuses_only_the_solver_loops(method):
+    """The documented exceptions are real: ``fullgraph=True`` stops at the solver (its autograd
+    Function, which holds the data-dependent loop). If one compiled, the list in
+    docs/guides/scaling.md would be out of date."""
+    torch._dynamo.reset()
+    fn = torch.compile(lambda a: st.sort(a, method=method, return_indices=False), backend="aot_eager", fullgraph=True)
+    with pytest.raises(torch._dynamo.exc.Unsupported):
+        fn(torch.tensor(_x(6, shape=(2, 5))))
 
 
 def test_softness_is_traced_and_differentiable():

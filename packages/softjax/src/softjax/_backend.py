@@ -16,6 +16,34 @@ from softcore._vjp import VJPRule
 __all__ = ["JAX", "JaxBackend"]
 
 
+def _varying_axes(aval: Any) -> frozenset[Any]:
+    """The manual mesh axes (``shard_map``) along which a value differs between devices."""
+    axis_type = getattr(aval, "manual_axis_type", None)
+    if axis_type is not None:
+        return frozenset(axis_type.varying)
+    return frozenset(getattr(aval, "vma", ()))
+
+
+def _vary_like(body: Callable[[Any], Any], init: Any) -> Any:
+    """Inside ``shard_map``, mark the loop's initial carry as varying along the mesh axes that the
+    body's output varies along (``jax.lax.pcast``). softcore builds initial carries with
+    ``zeros``/``full`` (replicated), while the body mixes in the sharded input, and a loop's carry
+    must keep one type. Outside ``shard_map`` (no manual axes) this is a no-op that costs nothing;
+    inside it costs a few extra abstract traces of ``body`` (until the carry types agree)."""
+    if not jax.sharding.get_abstract_mesh().manual_axes:
+        return init
+    leaves, treedef = jax.tree.flatten(init)
+    for _ in range(len(leaves) + 1):  # varying-ness spreads one carry component per pass at most
+        out_leaves = jax.tree.leaves(jax.eval_shape(body, jax.tree.unflatten(treedef, leaves)))
+        missing = [_varying_axes(o) - _varying_axes(jax.typeof(a)) for a, o in zip(leaves, out_leaves, strict=True)]
+        if not any(missing):
+            break
+        leaves = [
+            jax.lax.pcast(a, tuple(sorted(m)), to="varying") if m else a for a, m in zip(leaves, missing, strict=True)
+        ]
+    return jax.tree.unflatten(treedef, leaves)
+
+
 class JaxBackend:
     name = "jax"
     xp = jnp  # jax.numpy implements the array API standard itself
@@ -34,6 +62,7 @@ class JaxBackend:
 
     def fori_loop(self, lower: int, upper: int, body: Callable[[Any, Any], Any], init: Any, /) -> Any:
         # Static bounds lower to a scan, which reverse-mode autodiff supports.
+        init = _vary_like(lambda c: body(lower, c), init)
         return jax.lax.fori_loop(lower, upper, body, init)
 
     def while_loop(
@@ -56,7 +85,7 @@ class JaxBackend:
             b, s = carry
             return (b < n_blocks) & cond(s)
 
-        return jax.lax.while_loop(keep_going, block, (jnp.asarray(0), init))[1]
+        return jax.lax.while_loop(keep_going, block, (jnp.asarray(0), _vary_like(body, init)))[1]
 
     def segment_sum(self, data: Any, segment_ids: Any, /, *, num_segments: int) -> Any:
         *batch, n = data.shape

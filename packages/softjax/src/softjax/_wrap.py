@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -27,7 +28,10 @@ def doc_from(core_fn: Callable[..., Any]) -> Callable[[F], F]:
     """Use the softcore docstring (the maths lives there) for the JAX wrapper."""
 
     def decorate(fn: F) -> F:
-        fn.__doc__ = (core_fn.__doc__ or "") + "\n\n(JAX wrapper of ``softcore." + core_fn.__name__ + "``.)"
+        # cleandoc: the core docstring's indented body would not line up with the appended note.
+        fn.__doc__ = (
+            inspect.cleandoc(core_fn.__doc__ or "") + "\n\n(JAX wrapper of ``softcore." + core_fn.__name__ + "``.)"
+        )
         return fn
 
     return decorate

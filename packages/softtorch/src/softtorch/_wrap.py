@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -27,7 +28,8 @@ def doc_from(core_fn: Callable[..., Any]) -> Callable[[F], F]:
     """Use the softcore docstring (the maths lives there) for the PyTorch wrapper."""
 
     def decorate(fn: F) -> F:
-        doc = (core_fn.__doc__ or "").replace("``axis``", "``dim``").replace("keepdims", "keepdim")
+        # cleandoc: the core docstring's indented body would not line up with the appended note.
+        doc = inspect.cleandoc(core_fn.__doc__ or "").replace("``axis``", "``dim``").replace("keepdims", "keepdim")
         fn.__doc__ = doc + "\n\n(PyTorch wrapper of ``softcore." + core_fn.__name__ + "``.)"
         return fn
 

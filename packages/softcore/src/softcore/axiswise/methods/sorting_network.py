@@ -175,7 +175,8 @@ def _strip_and_normalise(perm: Array, n: int, *, xp: Any) -> Array:
     """``(..., N, [N]) -> (..., n, [n])``: data rows/columns, rows renormalised to sum 1."""
     p = perm[..., :n, :n]
     row_sum = xp.sum(p, axis=-1, keepdims=True)  # (..., n, 1)
-    return p / xp.maximum(row_sum, xp.finfo(p.dtype).smallest_normal)
+    tiny = xp.full_like(row_sum, xp.finfo(p.dtype).smallest_normal)  # an array, not a scalar: one Dynamo graph
+    return p / xp.maximum(row_sum, tiny)
 
 
 def sorting_network_both(
