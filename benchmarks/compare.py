@@ -20,6 +20,8 @@ run unless ``--no-targets``.
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import math
 import os
 import subprocess
@@ -72,7 +74,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reuse", action="store_true", help="do not run anything: join the raw CSVs of the last run")
     p.add_argument("--out-dir", type=Path, default=RESULTS, help="where compare.csv, compare.md and plots/ go")
     p.add_argument("--no-plots", action="store_true")
-    p.add_argument("--note", default="", help="a line about the conditions (e.g. other load) for the report")
+    p.add_argument(
+        "--note", default="", help="a line about the conditions (e.g. other load) for the report (kept for --reuse)"
+    )
     args = p.parse_args(argv)
     if not args.reuse and not args.old_python:
         p.error("--old-python is required unless --reuse")
@@ -168,8 +172,6 @@ CSV_FIELDS = ("fwd_ms", "fwdbwd_ms", "compile_fwdbwd_s", "mem_fwdbwd", "peak", "
 
 def write_joined_csv(path: Path, joined: list[dict]) -> None:
     """The joined table: the case, each implementation's status and figures, and the ratios."""
-    import csv
-
     impls = ("ours", "old", "hard", *THIRD_PARTY)
     header = [*KEY]
     for impl in impls:
@@ -255,18 +257,24 @@ def summary_table(joined: list[dict]) -> str:
 
 
 def problems(joined: list[dict]) -> list[str]:
-    """One line per case some implementation skipped, could not run or failed."""
-    lines = []
+    """One line per case some implementation skipped, could not run or failed (a library that is not
+    installed gets one line in all)."""
+    lines, missing = [], set()
+    labels = {"ours": "ours", "old": "0.1.1", "hard": "hard", **{name: name for name in THIRD_PARTY}}
     for e in joined:
-        for impl, label in (("ours", "ours"), ("old", "0.1.1"), ("hard", "hard")):
+        o = e["ours"]
+        for impl, label in labels.items():
             row = e[impl]
-            if row is not None and row["status"] != "ok":
-                o = e["ours"]
-                lines.append(
-                    f"- {o['framework']} {o['op']} {o['method']} {o['mode']} n={o['n']} b={o['batch']}: "
-                    f"{label} {row['status']} ({row['note']})"
-                )
-    return lines
+            if row is None or row["status"] == "ok":
+                continue
+            if row["status"] == "n/a" and row["note"].endswith("is not installed"):
+                missing.add(row["note"])
+                continue
+            lines.append(
+                f"- {o['framework']} {o['op']} {o['method']} {o['mode']} n={o['n']} b={o['batch']}: "
+                f"{label} {row['status']} ({row['note']})"
+            )
+    return [f"- {note}: none of its cases ran" for note in sorted(missing)] + lines
 
 
 def report(joined: list[dict], header: list[str]) -> str:
@@ -284,28 +292,38 @@ def _libraries(rows: Iterable[dict]) -> list[str]:
     return sorted({r["library"] for r in rows if r["library"]})
 
 
+def _run_both(args: argparse.Namespace, ours_csv: Path, old_csv: Path, meta: Path) -> None:
+    """Both interpreters on the grid; the run's circumstances go to ``meta`` (JSON)."""
+    started, load = datetime.now(), machine.load_average()
+    _run(args.ours_python, ["soft", "hard"], ours_csv, args)
+    _run(args.old_python, ["soft", *THIRD_PARTY], old_csv, args)
+    minutes = (datetime.now() - started).total_seconds() / 60
+    info = {
+        "run": f"run {started:%Y-%m-%d %H:%M}, {minutes:.0f} min; load average at start: {load}",
+        "settings": f"threads: {args.threads}; float32, softness=0.1; "
+        f"medians of up to {args.repeats} calls after a warm-up (fewer past {args.budget_s} s)",
+        "note": args.note,
+    }
+    meta.write_text(json.dumps(info, indent=1) + "\n")
+
+
+def _header(meta: Path, rows: list[dict], note: str) -> list[str]:
+    info = json.loads(meta.read_text()) if meta.exists() else {"run": "run time unknown", "settings": "", "note": ""}
+    lines = [f"CPU: {machine.cpu_model()}, {os.cpu_count()} logical cores", info["run"], info["settings"]]
+    lines.append("libraries: " + ", ".join(_libraries(rows)))
+    return [line for line in [*lines, note or info["note"]] if line]
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     raw = args.out_dir / "raw"
-    ours_csv, old_csv, meta = raw / "compare-ours.csv", raw / "compare-old.csv", raw / "compare-meta.txt"
-    started = datetime.now()
+    ours_csv, old_csv, meta = raw / "compare-ours.csv", raw / "compare-old.csv", raw / "compare-meta.json"
     if not args.reuse:
-        load = machine.load_average()
-        _run(args.ours_python, ["soft", "hard"], ours_csv, args)
-        _run(args.old_python, ["soft", *THIRD_PARTY], old_csv, args)
-        stamp = f"run {started:%Y-%m-%d %H:%M}, {(datetime.now() - started).total_seconds() / 60:.0f} min"
-        meta.write_text(f"{stamp}; load average at start: {load}\n")
+        _run_both(args, ours_csv, old_csv, meta)
     ours_rows, old_rows = read_csv(ours_csv), read_csv(old_csv)
     joined = join(ours_rows, old_rows)
-    header = [
-        f"CPU: {machine.cpu_model()}, {os.cpu_count()} logical cores",
-        meta.read_text().strip() if meta.exists() else "run time unknown",
-        f"threads: {args.threads}; float32, softness=0.1; medians of up to {args.repeats} calls after a warm-up",
-        "libraries: " + ", ".join(_libraries(ours_rows + old_rows)),
-        *([args.note] if args.note else []),
-    ]
     write_joined_csv(args.out_dir / "compare.csv", joined)
-    text = report(joined, header)
+    text = report(joined, _header(meta, ours_rows + old_rows, args.note))
     (args.out_dir / "compare.md").write_text(text)
     print(text)
     if not args.no_plots:

@@ -6,7 +6,9 @@ fails to import is an ERROR (never a silent skip).
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 
 os.environ.setdefault("JAX_ENABLE_X64", "1")  # before any jax import: float64 parity
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
@@ -63,3 +65,32 @@ def harnesses() -> list[Harness]:
     if len(names) < 2:
         pytest.skip("cross-framework parity needs two backends (SOFT_TEST_BACKENDS selects one)")
     return [get_harness(n) for n in names]
+
+
+# Every compiled XLA program keeps its machine code in its own memory mappings until JAX's caches
+# drop it. A test worker compiles thousands of programs (fresh closures per test), and near the
+# kernel's vm.max_map_count (65530 by default) LLVM's next mmap fails and XLA segfaults mid-compile
+# (seen in CI at ~42,000 mappings after 40 minutes). So every few tests the worker checks its
+# mapping count and, past a safe threshold, releases the compiled programs.
+_MAPS_FILE = "/proc/self/maps"
+_MAPS_THRESHOLD = 20_000
+_CHECK_EVERY = 20
+_teardowns = 0
+
+
+def _mapping_count() -> int:
+    try:
+        with open(_MAPS_FILE, "rb") as f:
+            return sum(1 for _ in f)
+    except OSError:  # not Linux: nothing to watch
+        return 0
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    global _teardowns
+    _teardowns += 1
+    if _teardowns % _CHECK_EVERY or _mapping_count() < _MAPS_THRESHOLD:
+        return
+    if "jax" in sys.modules:
+        sys.modules["jax"].clear_caches()
+    gc.collect()

@@ -90,8 +90,18 @@ def plot_comparison(ours_rows: list[dict], old_rows: list[dict], out_dir: Path, 
         path = out_dir / f"{stem}.png"
         fig.savefig(path, dpi=60)
         plt.close(fig)
+        _shrink(path)
         paths.append(path)
     return paths
+
+
+def _shrink(path: Path) -> None:
+    """Re-save as a 64-colour palette PNG (a third of the size; Pillow comes with matplotlib)."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        small = img.convert("RGB").quantize(colors=64)
+    small.save(path, optimize=True)
 
 
 def _legend(axes: Any) -> tuple[list[Any], list[str]]:
