@@ -237,6 +237,31 @@ def test_isotonic_matches_oracle_values_and_blocks(fw, mode):
     assert worst < 1e-12, worst
 
 
+@pytest.mark.parametrize("fw", ("jax", "torch"))
+@pytest.mark.parametrize("mode", MODES)
+def test_isotonic_kernel_slots_match_the_reference(fw, mode):
+    """Every registered kernel slot (gather, segment_min, cumulative_min), alone and all together,
+    gives the reference solver's blocks exactly and its values to rounding (DESIGN §4.8)."""
+    import copy
+
+    bk = JAX if fw == "jax" else TORCH
+    names = sorted(bk.kernels)
+    assert {"gather", "segment_min", "cumulative_min"} <= set(names)
+    rng = np.random.default_rng(7)
+    s, w = _random_problem(rng, (3, 300), 3.0)
+    s[1, 100:140] = s[1, 100]  # a constant run
+    results = []
+    for subset in [(), *((k,) for k in names), tuple(names)]:
+        sub = copy.copy(bk)
+        sub.kernels = {k: bk.kernels[k] for k in subset}
+        v, ids = isotonic_decreasing(to_fw(fw, s), to_fw(fw, w), mode, bk=sub)
+        results.append((subset, to_np(v), np.asarray(to_np(ids))))
+    _, v_ref, ids_ref = results[0]  # no kernels: the reference
+    for subset, v, ids in results[1:]:
+        np.testing.assert_array_equal(ids, ids_ref, err_msg=str(subset))
+        np.testing.assert_allclose(v, v_ref, rtol=1e-13, atol=1e-13, err_msg=str(subset))
+
+
 @pytest.mark.parametrize("fw", BACKENDS)
 def test_isotonic_unsorted_input_c0(fw):
     # c0 only depends on y = s - w: plain decreasing isotonic regression of arbitrary data

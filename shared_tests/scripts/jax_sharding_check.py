@@ -52,7 +52,11 @@ def collectives(compiled_text: str) -> list[str]:
 
 
 def _configs():
-    """(id, per-sample function of float64 arrays, list of per-sample input arrays of sample k)."""
+    """(id, per-sample function of float64 arrays, list of per-sample input arrays of sample k).
+
+    Ids are unique: a grid id that a catalogue case already uses (e.g. ``top_k[neuralsort]-smooth``)
+    gets a ``#grid`` suffix, so no configuration hides another in the results."""
+    seen = set()
     for case in ALL_CASES:
         if case.kwargs.get("method") is not None:
             continue  # axis-wise methods: covered by the op x method grid below
@@ -68,6 +72,7 @@ def _configs():
             return flatten_outputs(_jax_harness().call_raw(case, args, mode))
 
         samples = [[case.inputs(seed)[i] for i in array_pos] for seed in range(BATCH)]
+        seen.add(f"{case.id}-{mode}")
         yield f"{case.id}-{mode}", f, samples, diff_pos
     rng = np.random.default_rng(0)
     for method in ALL_METHODS:
@@ -78,7 +83,8 @@ def _configs():
                 return flatten_outputs(call_op(softjax, name, x, method, "smooth", kw, torch=False, **extra))
 
             samples = [[rng.standard_normal((3, 5))] for _ in range(BATCH)]
-            yield f"{name}[{method}]-smooth", g, samples, [0]
+            cid = f"{name}[{method}]-smooth"
+            yield (f"{cid}#grid" if cid in seen else cid), g, samples, [0]
 
 
 _HARNESS = []

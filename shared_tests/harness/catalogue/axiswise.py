@@ -395,5 +395,47 @@ CASES += [
     ),
 ]
 
-# smooth_sort has no catalogue case yet: its robustness tier fails (float32 inputs near 1e30 give
-# -inf values / NaN gradients, torch and JAX); its own tests are in test_smooth_sort.py.
+CASES += [
+    # --- smooth_sort (C-infinity permutahedron projection, Newton dual, implicit gradients) ----
+    # value ops only, smooth mode only; its solver tests are in test_smooth_sort.py
+    OpCase(
+        "max",
+        _x_2d,
+        kwargs={"method": "smooth_sort"},
+        modes=("hard", "smooth"),
+        elementwise=False,
+        label="smooth_sort",
+        hard_reference=_ref_ext("max"),
+        extra_errors=_errors(({"method": "smooth_sort", "mode": "c0"}, ValueError, "mode")),
+    ),
+    OpCase(
+        "rank",
+        _x_2d,
+        kwargs={"axis": 1, "method": "smooth_sort"},
+        modes=("hard", "smooth"),
+        elementwise=False,
+        robust_inputs=_robust_row,
+        label="smooth_sort-2d",
+        hard_reference=_ref_rank,
+    ),
+    OpCase(
+        "top_k",
+        _x_k3,
+        kwargs={"method": "smooth_sort"},
+        modes=("hard", "smooth"),
+        elementwise=False,
+        label="smooth_sort",
+        robust_inputs=_robust_k1,
+        near_hard=False,  # hard mode returns a one-hot index, smooth_sort returns None
+        int_input_ok=False,  # as fast_soft_sort: float32 round-off of the unsquashing
+        hard_reference=_ref_top_k,
+    ),
+    OpCase(
+        "quantile",
+        _x7,
+        kwargs={"q": [0.25, 0.6], "method": "smooth_sort"},
+        modes=("hard", "smooth"),
+        elementwise=False,
+        label="smooth_sort-vector-q",
+    ),
+]

@@ -14,9 +14,27 @@ from softcore._vjp import VJPRule
 __all__ = ["TORCH", "TorchBackend"]
 
 
+def _gather(x: Any, idx: Any) -> Any:
+    """``x[idx]`` for 1-D ``x`` and in-bounds non-negative ``idx`` (array-API ``take`` also remaps
+    negative indices: two more full-length ops per gather)."""
+    return torch.index_select(x, 0, idx)
+
+
+def _segment_min(data: Any, segment_ids: Any, *, num_segments: int) -> Any:
+    """Minimum of each segment of 1-D ``data`` (empty segments: 0, never read)."""
+    out = data.new_zeros(num_segments)
+    return out.scatter_reduce(0, segment_ids.long(), data, reduce="amin", include_self=False)
+
+
+def _cumulative_min(x: Any) -> Any:
+    return torch.cummin(x, dim=-1).values
+
+
 class TorchBackend:
     name = "torch"
     xp = xp_torch
+    #: Kernel slots (softcore DESIGN §4.8), each faster in ``benchmarks/``.
+    kernels = {"gather": _gather, "segment_min": _segment_min, "cumulative_min": _cumulative_min}
 
     def __repr__(self) -> str:
         return "TorchBackend()"

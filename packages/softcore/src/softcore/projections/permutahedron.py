@@ -62,9 +62,8 @@ def _inverse_permutation(perm: Array, *, bk: Any) -> Array:
 
 def _block_sum(x: Array, block_ids: Array, *, bk: Any) -> Array:
     """Sum of ``x`` over each position's block, broadcast back to the positions."""
-    xp = bk.xp
     sums = bk.segment_sum(x, block_ids, num_segments=x.shape[-1])
-    return _take(sums, block_ids, xp=xp)
+    return _take(sums, block_ids, bk=bk)
 
 
 def _block_first(x: Array, block_ids: Array, *, bk: Any) -> Array:
@@ -73,7 +72,7 @@ def _block_first(x: Array, block_ids: Array, *, bk: Any) -> Array:
     n = x.shape[-1]
     counts = bk.segment_sum(xp.ones_like(block_ids), block_ids, num_segments=n)
     first = cumsum(counts, xp=xp) - counts
-    return _take(x, _take(first, block_ids, xp=xp), xp=xp)
+    return _take(x, _take(first, block_ids, bk=bk), bk=bk)
 
 
 def _block_softmax(x: Array, block_ids: Array, *, bk: Any) -> Array:
@@ -101,11 +100,12 @@ def _sort_desc(x: Array, ascending: bool, *, bk: Any) -> tuple[Array, Array | No
     if ascending:
         return xp.flip(x, axis=-1), None, None
     perm = xp.argsort(-x, axis=-1, stable=True)  # (..., n)
-    return _take(x, perm, xp=xp), perm, _inverse_permutation(perm, bk=bk)
+    return _take(x, perm, bk=bk), perm, _inverse_permutation(perm, bk=bk)
 
 
-def _unsort(x: Array, inv: Array | None, *, xp: Any) -> Array:
-    return xp.flip(x, axis=-1) if inv is None else _take(x, inv, xp=xp)
+def _unsort(x: Array, inv: Array | None, *, bk: Any) -> Array:
+    xp = bk.xp
+    return xp.flip(x, axis=-1) if inv is None else _take(x, inv, bk=bk)
 
 
 def _proj_fwd(
@@ -120,7 +120,7 @@ def _proj_fwd(
     ws, _, inv_w = _sort_desc(w, w_ascending, bk=bk)
     v, block_ids = isotonic_decreasing(zs, ws, mode, bk=bk)
     t = zs - v
-    y = _unsort(_h(t, mode, xp=xp), inv_z, xp=xp)
+    y = _unsort(_h(t, mode, xp=xp), inv_z, bk=bk)
     perms = tuple(p for p in (perm_z, inv_z, inv_w) if p is not None)
     return xp.astype(y, out_dtype), (*perms, block_ids, t, ws)
 
@@ -134,7 +134,7 @@ def _proj_bwd(
     inv_w = None if w_ascending else perms.pop(0)
     out_dtype = g.dtype
     g = xp.astype(g, t.dtype)
-    gs = xp.flip(g, axis=-1) if perm_z is None else _take(g, perm_z, xp=xp)  # sorted order
+    gs = xp.flip(g, axis=-1) if perm_z is None else _take(g, perm_z, bk=bk)  # sorted order
     if mode == "smooth":
         sum_g = _block_sum(gs, block_ids, bk=bk)
         grad_zs = gs - _block_softmax(t, block_ids, bk=bk) * sum_g
@@ -145,8 +145,8 @@ def _proj_bwd(
         sum_gt = _block_sum(g_t, block_ids, bk=bk)
         grad_zs = g_t - alpha * sum_gt
         grad_ws = xp.where(ok, sum_gt / den, _block_sum(gs, block_ids, bk=bk) / size)
-    grad_z = _unsort(grad_zs, inv_z, xp=xp)
-    grad_w = _unsort(grad_ws, inv_w, xp=xp)
+    grad_z = _unsort(grad_zs, inv_z, bk=bk)
+    grad_w = _unsort(grad_ws, inv_w, bk=bk)
     return xp.astype(grad_z, out_dtype), xp.astype(grad_w, out_dtype)
 
 
@@ -198,7 +198,7 @@ def _proj_jvp(
     dzs = dws = None
     if dz is not None:
         dz = xp.astype(dz, t.dtype)
-        dzs = xp.flip(dz, axis=-1) if perm_z is None else _take(dz, perm_z, xp=xp)  # sorted order
+        dzs = xp.flip(dz, axis=-1) if perm_z is None else _take(dz, perm_z, bk=bk)  # sorted order
     if dw is not None:
         dw = xp.astype(dw, t.dtype)
         # sorted order: dws[inv_w[i]] = dw[i] (a scatter by the inverse permutation)
@@ -215,7 +215,7 @@ def _proj_jvp(
             dys = dys + dh * (dzs - _block_sum(alpha * dzs, block_ids, bk=bk))
         if dws is not None:
             dys = dys + alpha * _block_sum(dws, block_ids, bk=bk)
-    return xp.astype(_unsort(dys, inv_z, xp=xp), out_dtype)
+    return xp.astype(_unsort(dys, inv_z, bk=bk), out_dtype)
 
 
 PROJ_PERMUTAHEDRON = VJPRule("proj_permutahedron", _proj_fwd, _proj_bwd, jvp=_proj_jvp)

@@ -424,11 +424,18 @@ def proj_permutahedron_smooth(
         inv = None
     else:
         perm = xp.argsort(bk.stop_gradient(-zs), axis=-1, stable=True)  # (..., n): descending order
-        zd = _take(zs, perm, xp=xp)
+        zd = _take(zs, perm, bk=bk)
         pos = xp.broadcast_to(xp.arange(n, dtype=perm.dtype, device=device(perm)), perm.shape)
         inv = bk.segment_sum(pos, perm, num_segments=n)  # inverse permutation
     gaps = zd[..., :-1] - zd[..., 1:]  # (..., n-1) >= 0
     c = _diff(inc)  # (..., n-1): gaps of the soft bound increments
+    # c > 0 in exact arithmetic (strict concavity of b), but a c far below the row's range
+    # (|w| spreads past ~1/eps) cancels to 0 or below, and a zero c makes the dual unbounded.
+    # Floor it at the rounding level of the increments: a perturbation within their error.
+    c_floor = (8 * c.shape[-1] * float(xp.finfo(wd).eps)) * bk.stop_gradient(
+        xp.max(xp.abs(inc), axis=-1, keepdims=True) + xp.sum(xp.abs(c), axis=-1, keepdims=True)
+    )
+    c = xp.maximum(c, c_floor)
     beta, err, n_eval = bk.custom_vjp(DUAL_SOLVE)(
         gaps,
         c,
@@ -443,7 +450,7 @@ def proj_permutahedron_smooth(
     s = xp.exp(-(gaps + _lap(beta, xp=xp)))
     y_sorted = inc - _diff_t(s, xp=xp)
     y_sorted = y_sorted + shift
-    y = xp.flip(y_sorted, axis=-1) if inv is None else _take(y_sorted, inv, xp=xp)
+    y = xp.flip(y_sorted, axis=-1) if inv is None else _take(y_sorted, inv, bk=bk)
     y = xp.astype(y, dtype)
     if not return_info:
         return y

@@ -53,7 +53,10 @@ either way, as in any floating-point PAV).
 Kernel slots (DESIGN §4.8): a backend may provide ``bk.kernels`` (a dict) with
 ``"isotonic_decreasing"`` (replaces the whole solver; same signature and exact outputs) and
 ``"cumulative_min"`` (``x -> running minimum along the last axis``, e.g. ``torch.cummin`` or
-``jax.lax.cummin``; the reference is a doubling scan). They are looked up with
+``jax.lax.cummin``; the reference is a doubling scan), ``"segment_min"`` (``(data, segment_ids,
+num_segments) -> `` the minimum of each segment, like ``bk.segment_sum``; the reference is the
+segmented doubling scan, ``ceil(log2(longest segment))`` steps per round) and ``"gather"`` (see
+:func:`_take`). They are looked up with
 ``getattr(bk, "kernels", {})``; register one only when ``benchmarks/`` shows that it is faster.
 """
 
@@ -184,22 +187,28 @@ def _segments_from_flags(start: Array, *, bk: Any) -> _Segments:
     counts = bk.segment_sum(xp.ones_like(seg), seg, num_segments=n)  # (..., n)
     first = cumsum(counts, xp=xp) - counts  # first position of segment j
     both = xp.concat([first, counts], axis=-1)  # (..., 2n): one gather for both
-    per_pos = _take(both, xp.concat([seg, seg + n], axis=-1), xp=xp)
+    per_pos = _take(both, xp.concat([seg, seg + n], axis=-1), bk=bk)
     start_pos, length = per_pos[..., :n], per_pos[..., n:]
     return _Segments(seg, start_pos, start_pos + length - 1, length)
 
 
-def _take(x: Array, idx: Array, *, xp: Any) -> Array:
+def _take(x: Array, idx: Array, *, bk: Any) -> Array:
     """``take_along_axis(x, idx, axis=-1)`` for same-shaped ``x`` and ``idx``, as one flat ``take``
-    (a 1-D gather is markedly cheaper than ``take_along_axis`` in some array-API layers)."""
+    (a 1-D gather is markedly cheaper than ``take_along_axis`` in some array-API layers).
+
+    Every index is in ``[0, n)``: the ``"gather"`` kernel slot (``(x, idx) -> x[idx]`` for 1-D
+    arrays and in-bounds, non-negative indices) may skip the negative-index handling of the
+    array-API ``take``."""
+    xp = bk.xp
+    take = _kernels(bk).get("gather") or xp.take
     if x.ndim == 1:
-        return xp.take(x, idx)
+        return take(x, idx)
     n = x.shape[-1]
     rows = 1
     for d in x.shape[:-1]:
         rows *= d
     offsets = xp.reshape(xp.arange(rows, dtype=idx.dtype, device=device(idx)) * n, x.shape[:-1] + (1,))
-    return xp.reshape(xp.take(xp.reshape(x, (-1,)), xp.reshape(idx + offsets, (-1,))), x.shape)
+    return xp.reshape(take(xp.reshape(x, (-1,)), xp.reshape(idx + offsets, (-1,))), x.shape)
 
 
 def _index_dtype(xp: Any) -> Any:
@@ -208,8 +217,7 @@ def _index_dtype(xp: Any) -> Any:
 
 def _segsum(x: Array, sg: _Segments, *, bk: Any) -> Array:
     """Per-position sum of ``x`` over the position's segment."""
-    xp = bk.xp
-    return _take(bk.segment_sum(x, sg.seg, num_segments=x.shape[-1]), sg.seg, xp=xp)
+    return _take(bk.segment_sum(x, sg.seg, num_segments=x.shape[-1]), sg.seg, bk=bk)
 
 
 def _segsum2(a: Array, b: Array, sg: _Segments, *, bk: Any) -> tuple[Array, Array]:
@@ -217,26 +225,26 @@ def _segsum2(a: Array, b: Array, sg: _Segments, *, bk: Any) -> tuple[Array, Arra
     xp = bk.xp
     n = a.shape[-1]
     ids = xp.concat([sg.seg, sg.seg + n], axis=-1)  # (..., 2n): both sums in one scatter and one gather
-    sums = _take(bk.segment_sum(xp.concat([a, b], axis=-1), ids, num_segments=2 * n), ids, xp=xp)
+    sums = _take(bk.segment_sum(xp.concat([a, b], axis=-1), ids, num_segments=2 * n), ids, bk=bk)
     return sums[..., :n], sums[..., n:]
 
 
-def _at_start(x: Array, sg: _Segments, *, xp: Any) -> Array:
-    return _take(x, sg.start_pos, xp=xp)
+def _at_start(x: Array, sg: _Segments, *, bk: Any) -> Array:
+    return _take(x, sg.start_pos, bk=bk)
 
 
 def _pooled(s: Array, w: Array, sg: _Segments, mode: str, *, bk: Any) -> tuple[Array, Array]:
     """Pooled value ``theta`` of every position's segment and the reference used to scale ``f'``."""
     xp = bk.xp
     cnt = xp.astype(sg.length, s.dtype)
-    s0 = _at_start(s, sg, xp=xp)  # first (= largest) s of the segment: shift for accuracy
+    s0 = _at_start(s, sg, bk=bk)  # first (= largest) s of the segment: shift for accuracy
     if mode == "c0":
         # mean(s - w) computed relative to the first element, so constant runs pool exactly
         y = s - w
-        y0 = _at_start(y, sg, xp=xp)
+        y0 = _at_start(y, sg, bk=bk)
         return y0 + _segsum(y - y0, sg, bk=bk) / cnt, s0
     if mode == "smooth":
-        w0 = _at_start(w, sg, xp=xp)  # s, w sorted descending: the first entries are the maxima
+        w0 = _at_start(w, sg, bk=bk)  # s, w sorted descending: the first entries are the maxima
         es, ew = _segsum2(xp.exp(s - s0), xp.exp(w - w0), sg, bk=bk)
         return (s0 + xp.log(es)) - (w0 + xp.log(ew)), w0
     e = s - s0
@@ -270,13 +278,14 @@ def _depressed_cubic_root(p: Array, q: Array, *, xp: Any) -> Array:
     return xp.where(ok, hyper, series)
 
 
-def _segmented_exclusive_cumsum(x: Array, sg: _Segments, total: Array, *, xp: Any) -> Array:
+def _segmented_exclusive_cumsum(x: Array, sg: _Segments, total: Array, *, bk: Any) -> Array:
     """``sum_{start_k <= i < k} x_i``; segment totals are subtracted at segment ends so that the
     running sum restarts near zero (no growth of rounding error along the row)."""
+    xp = bk.xp
     is_last = sg.end_pos == xp.arange(x.shape[-1], device=device(x))
     run = cumsum(xp.where(is_last, x - total, x), xp=xp)
     inclusive_prev = run - xp.where(is_last, x - total, x)  # running sum before k
-    return inclusive_prev - _at_start(inclusive_prev, sg, xp=xp)
+    return inclusive_prev - _at_start(inclusive_prev, sg, bk=bk)
 
 
 def _c1_centred_root(c: Array, sum_w: Array, cnt: Array, sg: _Segments, *, bk: Any) -> Array:
@@ -292,8 +301,8 @@ def _c1_centred_root(c: Array, sum_w: Array, cnt: Array, sg: _Segments, *, bk: A
     n = c.shape[-1]
     c2 = c * c
     s1, m2 = _segsum2(c, c2, sg, bk=bk)
-    p1x = _segmented_exclusive_cumsum(c, sg, s1, xp=xp)  # sum of c over the segment before k
-    p2x = _segmented_exclusive_cumsum(c2, sg, m2, xp=xp)
+    p1x = _segmented_exclusive_cumsum(c, sg, s1, bk=bk)  # sum of c over the segment before k
+    p2x = _segmented_exclusive_cumsum(c2, sg, m2, bk=bk)
     pos = xp.arange(n, device=device(c))
     m_before = xp.astype(pos - sg.start_pos, c.dtype)
     m_after = cnt - m_before - 1
@@ -305,12 +314,12 @@ def _c1_centred_root(c: Array, sum_w: Array, cnt: Array, sg: _Segments, *, bk: A
     # prefix sums over the first k elements (k = segment length -> totals)
     idx = xp.minimum(sg.start_pos + k_int, n - 1)
     full = k_int >= sg.length
-    p1 = xp.where(full, s1, _take(p1x, idx, xp=xp))
-    p2 = xp.where(full, m2, _take(p2x, idx, xp=xp))
+    p1 = xp.where(full, s1, _take(p1x, idx, bk=bk))
+    p2 = xp.where(full, m2, _take(p2x, idx, bk=bk))
     # interval [lo, hi] of the piece: hi = c of the k-th element, lo = c of the (k+1)-th
     big = xp.asarray(float("inf"), dtype=c.dtype, device=device(c))
-    hi = xp.where(k_int == 0, big, _take(c, xp.maximum(idx - 1, 0), xp=xp))
-    lo = xp.where(full, -big, _take(c, idx, xp=xp))
+    hi = xp.where(k_int == 0, big, _take(c, xp.maximum(idx - 1, 0), bk=bk))
+    lo = xp.where(full, -big, _take(c, idx, bk=bk))
     a2 = 2 * k - cnt
     b2 = -2 * ((p1) - (s1 - p1))
     c0 = (p2 - (m2 - p2)) - sum_w
@@ -396,17 +405,25 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
         theta, ref = _pooled(s, w, sg, mode, bk=bk)
         d = _derivative(s, w, theta, ref, mode, xp=xp)
         run = cumsum(d, xp=xp)
-        g = run - _at_start(run - d, sg, xp=xp)  # G(k) = sum_{start..k} f'(theta)
+        g = run - _at_start(run - d, sg, bk=bk)  # G(k) = sum_{start..k} f'(theta)
         candidate = st.active & (pos < sg.end_pos)  # interior positions of unfinished segments
         gi = xp.where(candidate, g, inf)
-        max_len = xp.max(sg.length * xp.astype(st.active, sg.length.dtype))
-        suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, n, bk=bk)
-        gmin = _at_start(suffix_min, sg, xp=xp)  # minimum of G over the segment's interior
+        segment_min = _kernels(bk).get("segment_min")
+        if segment_min is None:  # reference: a doubling suffix-min scan within segments
+            max_len = xp.max(sg.length * xp.astype(st.active, sg.length.dtype))
+            suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, n, bk=bk)
+            gmin = _at_start(suffix_min, sg, bk=bk)  # minimum of G over the segment's interior
+        else:
+            gmin = _take(segment_min(gi, sg.seg, num_segments=gi.shape[0]), sg.seg, bk=bk)
         splits = gmin <= 0
         cut = splits & (gi == gmin)  # every minimiser: the multiplier of each is zero
         lo, hi = st.lo, st.hi
         if band_cuts:  # positions up to the largest minimiser have v >= theta, the ones after it v < theta
-            upto = suffix_min == gmin
+            if segment_min is None:
+                upto = suffix_min == gmin
+            else:  # the largest minimiser of each segment, as -min(-position)
+                neg_last = segment_min(xp.where(cut, -pos, 1), sg.seg, num_segments=gi.shape[0])
+                upto = pos <= -_take(neg_last, sg.seg, bk=bk)
             lo = xp.where(splits & upto, xp.maximum(lo, theta), lo)
             hi = xp.where(splits & ~upto, xp.minimum(hi, theta), hi)
         start = start | xp.concat([xp.zeros_like(cut[:1]), cut[:-1]])
