@@ -52,7 +52,7 @@ def _torch_checks() -> list[dict]:
                 calls[name] = lambda t, fn=fn: fn(t, 0.3, dim=-1)
             else:
                 calls[name] = lambda t, fn=fn: fn(t, dim=-1)
-            for method in ("neuralsort", "sorting_network", "fast_soft_sort", "ot"):
+            for method in ("softsort", "neuralsort", "sorting_network", "fast_soft_sort", "smooth_sort", "ot"):
                 if name in ("sort", "rank"):
                     calls[f"{name}[{method}]"] = lambda t, fn=fn, m=method: fn(t, dim=-1, method=m)
     for name, call in calls.items():
@@ -104,7 +104,7 @@ def _jax_checks() -> list[dict]:
                 calls[name] = lambda t, fn=fn: fn(t, 0.3, axis=-1)
             else:
                 calls[name] = lambda t, fn=fn: fn(t, axis=-1)
-            for method in ("neuralsort", "sorting_network", "fast_soft_sort", "ot"):
+            for method in ("softsort", "neuralsort", "sorting_network", "fast_soft_sort", "smooth_sort", "ot"):
                 if name in ("sort", "rank"):
                     calls[f"{name}[{method}]"] = lambda t, fn=fn, m=method: fn(t, axis=-1, method=m)
     if hasattr(sj, "top_k"):

@@ -1,7 +1,12 @@
-"""Suite configuration: float64 parity, backend selection, harness fixtures.
+"""Suite configuration: float64 parity, backend selection, device, harness fixtures.
 
 ``SOFT_TEST_BACKENDS`` (default ``jax,torch``) selects the frameworks. A requested backend that
 fails to import is an ERROR (never a silent skip).
+
+``SOFT_TEST_DEVICE`` (default ``cpu``) selects where the harnesses place their inputs. With
+``cuda`` the whole suite runs on the GPU (JAX sees its GPU and CPU platforms, GPU first; no memory
+preallocation, so several test workers share the card), and the ``gpu`` tier
+(``test_gpu.py``: device placement, GPU == CPU) runs instead of skipping.
 """
 
 from __future__ import annotations
@@ -11,7 +16,11 @@ import os
 import sys
 
 os.environ.setdefault("JAX_ENABLE_X64", "1")  # before any jax import: float64 parity
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
+if os.environ.get("SOFT_TEST_DEVICE", "cpu").strip().lower() == "cuda":
+    os.environ.setdefault("JAX_PLATFORMS", "cuda,cpu")
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+else:
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import pytest  # noqa: E402
 
@@ -40,7 +49,9 @@ def get_harness(name: str) -> Harness:
 
 def pytest_configure(config: pytest.Config) -> None:
     for name in selected_backends():
-        get_harness(name)  # fail fast and loudly if a requested framework cannot be imported
+        harness = get_harness(name)  # fail fast and loudly if a requested framework cannot be imported
+        if harness.device == "cuda" and not harness.gpu_available():
+            raise pytest.UsageError(f"SOFT_TEST_DEVICE=cuda, but {name} sees no CUDA device")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -7,8 +7,9 @@ written once.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,9 +34,35 @@ def cotangents_for(outputs: Sequence[np.ndarray], seed: int = 1234) -> list[np.n
     return [rng.standard_normal(np.shape(o)) for o in outputs]
 
 
+def suite_device() -> str:
+    """The device the suite places its inputs on: ``SOFT_TEST_DEVICE`` (``cpu``, the default, or ``cuda``)."""
+    device = os.environ.get("SOFT_TEST_DEVICE", "cpu").strip().lower() or "cpu"
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"SOFT_TEST_DEVICE must be 'cpu' or 'cuda', got {device!r}")
+    return device
+
+
 class Harness:
     name: str
     api: Any
+    #: where :meth:`to_fw` places inputs: ``"cpu"`` or ``"cuda"`` (``SOFT_TEST_DEVICE``)
+    device: str = "cpu"
+
+    @contextlib.contextmanager
+    def on_device(self, device: str) -> Iterator[None]:
+        """Place inputs on ``device`` ("cpu" / "cuda") inside the block."""
+        saved, self.device = self.device, device
+        try:
+            yield
+        finally:
+            self.device = saved
+
+    def gpu_available(self) -> bool:
+        raise NotImplementedError
+
+    def device_kind(self, x: Any) -> str:
+        """``"cpu"`` or ``"cuda"``: where an output array lives."""
+        raise NotImplementedError
 
     # --- naming -----------------------------------------------------------------------------
     def fn(self, case: OpCase) -> Callable[..., Any]:
@@ -124,11 +151,30 @@ class JaxHarness(Harness):
 
         jax.config.update("jax_enable_x64", True)
         self.jax, self.jnp, self.api = jax, jnp, softjax
+        self.device = suite_device()
+
+    def _jax_device(self) -> Any:
+        platform = "gpu" if self.device == "cuda" else "cpu"
+        return self.jax.devices(platform)[0]
+
+    def gpu_available(self) -> bool:
+        try:
+            return bool(self.jax.devices("gpu"))
+        except RuntimeError:
+            return False
+
+    def device_kind(self, x: Any) -> str:
+        platforms = {d.platform for d in x.devices()}
+        return "cuda" if platforms == {"gpu"} else "cpu" if platforms == {"cpu"} else str(sorted(platforms))
 
     def to_fw(self, a: Any, dtype: str | None = "float64") -> Any:
         if dtype is None or not np.issubdtype(np.asarray(a).dtype, np.floating):
-            return self.jnp.asarray(a)
-        return self.jnp.asarray(a, dtype=getattr(self.jnp, dtype))
+            arr = self.jnp.asarray(a)
+        else:
+            arr = self.jnp.asarray(a, dtype=getattr(self.jnp, dtype))
+        if self.device == "cpu" and self.jax.default_backend() == "cpu":
+            return arr  # already there (and left uncommitted, as a user's array would be)
+        return self.jax.device_put(arr, self._jax_device())
 
     def to_numpy(self, x: Any) -> np.ndarray:
         x = self.jnp.asarray(x)
@@ -186,6 +232,13 @@ class TorchHarness(Harness):
         import softtorch
 
         self.torch, self.api = torch, softtorch
+        self.device = suite_device()
+
+    def gpu_available(self) -> bool:
+        return bool(self.torch.cuda.is_available())
+
+    def device_kind(self, x: Any) -> str:
+        return str(x.device.type)
 
     def fn_name(self, case: OpCase) -> str:
         return case.torch_name()
@@ -196,8 +249,8 @@ class TorchHarness(Harness):
     def to_fw(self, a: Any, dtype: str | None = "float64") -> Any:
         arr = np.asarray(a)
         if dtype is None or not np.issubdtype(arr.dtype, np.floating):
-            return self.torch.as_tensor(arr)
-        return self.torch.as_tensor(arr, dtype=getattr(self.torch, dtype))
+            return self.torch.as_tensor(arr, device=self.device)
+        return self.torch.as_tensor(arr, dtype=getattr(self.torch, dtype), device=self.device)
 
     def to_numpy(self, x: Any) -> np.ndarray:
         x = self.torch.as_tensor(x).detach().cpu()
@@ -210,7 +263,7 @@ class TorchHarness(Harness):
 
     def _loss(self, case, args, mode, softness, cots):
         outs = flatten_outputs(self.call_raw(case, args, mode, softness))
-        return sum((self.torch.as_tensor(g) * o).sum() for g, o in zip(cots, outs, strict=True))
+        return sum((self.torch.as_tensor(g, device=o.device) * o).sum() for g, o in zip(cots, outs, strict=True))
 
     def value_and_grad(self, case, inputs, mode, softness=None, cot_seed=1234):
         softness = case.softness if softness is None else softness
@@ -237,7 +290,11 @@ class TorchHarness(Harness):
             args[i] = args[i].clone().requires_grad_(True)
         loss = self._loss(case, args, mode, softness, cots)
         grads = torch.autograd.grad(loss, [args[i] for i in idx], create_graph=True, allow_unused=True)
-        gv = sum((g * torch.as_tensor(v)).sum() for g, v in zip(grads, direction, strict=True) if g is not None)
+        gv = sum(
+            (g * torch.as_tensor(v, device=g.device)).sum()
+            for g, v in zip(grads, direction, strict=True)
+            if g is not None
+        )
         if not (isinstance(gv, torch.Tensor) and gv.requires_grad):  # linear op: the Hessian is zero
             return [np.zeros(np.shape(inputs[i])) for i in idx]
         hs = torch.autograd.grad(gv, [args[i] for i in idx], allow_unused=True)
