@@ -132,14 +132,14 @@ def _ref_top_k(fw, xp, x, k, **kw):
 def _ref_quantile(fw, xp, x, q, **kw):
     method = kw.get("interpolation" if fw == "torch" else "quantile_method", "linear")
     if fw == "torch":
-        return xp.quantile(x, xp.as_tensor(q, dtype=x.dtype), interpolation=method)
+        return xp.quantile(x, xp.as_tensor(q, dtype=x.dtype, device=x.device), interpolation=method)
     return xp.quantile(x, xp.asarray(q, dtype=x.dtype), method=method)
 
 
 def _ref_percentile(fw, xp, x, p, **kw):
     method = kw.get("interpolation" if fw == "torch" else "quantile_method", "linear")
     if fw == "torch":
-        return xp.quantile(x, xp.as_tensor(p / 100, dtype=x.dtype), interpolation=method)
+        return xp.quantile(x, xp.as_tensor(p / 100, dtype=x.dtype, device=x.device), interpolation=method)
     return xp.percentile(x, p, method=method)
 
 
