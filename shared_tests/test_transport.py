@@ -294,6 +294,32 @@ def test_float32_shortfall_is_reported():
     assert err < 1e-3  # the best iterate, at the round-off floor (1.9 before issue 5: mass dropped)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nan_unconverged_marks_missed_rows_under_jit(backend):
+    """``ot_kwargs["nan_unconverged"]``: a result whose plan misses the tolerance comes back NaN
+    (jitted in JAX, where no warning can be raised); a converged one is unchanged."""
+    x = _scores(23, (2, 8))
+    bk = _bk(backend, x)
+
+    def rank(**ot_kwargs):
+        fn = functools.partial(
+            ot.ot_rank, softness=0.1, mode="c0", descending=False, ot_kwargs=ot_kwargs, bk=bk, return_info=True
+        )
+        out, info = jax.jit(fn)(_to("jax", x)) if backend == "jax" else fn(_to(backend, x))
+        return _np(out), _np(info.converged)
+
+    quiet = {"lbfgs_tol": 1e-9, "warn_unconverged": False}
+    ref, converged = rank(**quiet)
+    out, converged_nan = rank(**quiet, nan_unconverged=True)
+    assert converged.all() and converged_nan.all() and np.isfinite(ref).all()
+    np.testing.assert_allclose(out, ref, rtol=1e-14, atol=0)  # XLA may fuse the jitted op differently
+    short, missed = rank(**quiet, lbfgs_max_iter=2)  # too few evaluations
+    short_nan, missed_nan = rank(**quiet, lbfgs_max_iter=2, nan_unconverged=True)
+    assert not missed.any() and not missed_nan.any()
+    assert np.isfinite(short).all()  # without the option: the best iterate
+    assert np.isnan(short_nan).all()
+
+
 def test_batch_composition_does_not_change_rows():
     cost, mu, nu = _problem(4, batch=(3,), n=6, m=5)
     cost[1] *= 5  # a slower row in the same batch
@@ -511,6 +537,7 @@ def test_ot_kwargs_validation():
         "cg_tol": 1e-8,
         "cg_max_iter": 30,
         "warn_unconverged": False,
+        "nan_unconverged": True,
     }
     assert set(all_keys) == set(ot.OT_KWARGS_KEYS)
     assert ot.ot_argmax(x, 0.1, "c1", all_keys, bk=bk).shape == (4,)

@@ -24,7 +24,10 @@ Solvers (:mod:`softcore.solvers`): ``smooth`` uses log-domain Sinkhorn
 (``use_entropic_ot_sinkhorn_on_entropic=True``, tolerance ``sinkhorn_tol``, at most
 ``sinkhorn_max_iter`` updates) or L-BFGS on the entropic semi-dual (``False``; ``lbfgs_tol``,
 ``lbfgs_max_iter``, often far fewer passes than Sinkhorn for small softness); ``c0/c1/c2`` use
-L-BFGS on the full or the semi-dual (``dual="auto"|"full"|"semi"``). Every tolerance is on the
+semi-smooth Newton on the full dual (``dual="newton"``, the ``"auto"`` choice unless one side is
+at least 4 times the other) or L-BFGS on the full or the semi-dual (``"full"``, ``"semi"``, the
+``"auto"`` choice for ``argmax`` / ``top_k`` / quantile costs); ``lbfgs_tol`` and
+``lbfgs_max_iter`` (objective evaluations) apply to all three. Every tolerance is on the
 **L1 marginal error** ``sum_i |Gamma 1 - mu|_i + sum_j |Gamma^T 1 - nu|_j`` of the returned plan
 (the solvers aim at half of it on their own error estimate). Rows of a batch
 are solved together but freeze independently once converged, so a row's result does not depend
@@ -48,18 +51,19 @@ backward) solves the same system for the tangents of the potentials,
 ``bk.linear_solve`` (``jax.lax.custom_linear_solve``), so JAX also transposes it for reverse mode.
 The plan is then formed from the potentials outside the rule by ordinary autodiff.
 ``implicit_diff=False`` instead runs exactly ``max_iter`` solver steps in ``bk.fori_loop`` and
-differentiates through them (a test oracle: time and memory grow with ``max_iter``).
+differentiates through them (a test oracle: time and memory grow with ``max_iter``; the p-norm
+modes then use L-BFGS, ``"newton"`` being read as ``"full"``).
 
 Precision: the solve runs in the input dtype (float16/bfloat16 are upcast to float32); the plan
 is returned in the input dtype; float64 is never needed. In float32 the potentials carry an
 absolute round-off of about ``1e-7 max|C| / lambda``, which bounds the attainable marginal error,
 most visibly for ``c0`` (whose plan entries are that round-off's size for large ``n``). Measured
-on soft argsort of ``n = 1024`` squashed normal scores (L1 error over both marginals, total mass
-1): smooth and c2 reach 1e-5 at softness 0.1 and 0.01; c1 reaches it at 0.1 (3e-5 at 0.01); c0
-stalls at 1.3e-4 (0.1) and 7e-4 (0.01); at ``n = 256`` only c0 misses (2e-5, 1e-4). The solvers
-detect the stagnation, stop, and return their best iterate; ``return_info=True`` reports the
-error (``info.converged`` is False). Never ignore that flag outside jit; pass float64 inputs
-for tighter plans.
+on soft argsort of squashed normal scores (L1 error over both marginals, total mass 1), softness
+0.1: c1 and c2 reach 1e-5 up to ``n = 1024``; c0 reaches 4e-6 at ``n = 64`` and stalls at 1.4e-5
+(``n = 256``) and 1.2e-4 (``n = 1024``); at softness 0.01 c0 stalls at 2e-5 / 1e-4 (n = 64 /
+256). The solvers detect the stagnation, stop, and return their best iterate; ``return_info=True``
+reports the error (``info.converged`` is False) and the ``ot`` method warns outside jit. Never
+ignore that flag; pass float64 inputs for tighter plans (c0/c1/c2 reach 1e-9 at n = 256).
 """
 
 from __future__ import annotations
@@ -377,7 +381,8 @@ def proj_transport_polytope(
         sinkhorn_tol, sinkhorn_max_iter: Sinkhorn L1 marginal tolerance and update budget.
         sinkhorn_anneal: epsilon scaling in Sinkhorn (same fixed point, far fewer updates for small
             softness; see :mod:`softcore.solvers.sinkhorn`).
-        lbfgs_tol, lbfgs_max_iter: L-BFGS L1 marginal tolerance and evaluation budget.
+        lbfgs_tol, lbfgs_max_iter: c0/c1/c2 (Newton or L-BFGS) and smooth-mode L-BFGS: L1
+            marginal tolerance and objective-evaluation budget.
         implicit_diff: implicit-function-theorem gradients (True) or autodiff through exactly
             ``max_iter`` unrolled solver steps (False; for testing).
         return_log_probs: return ``log Gamma`` instead (smooth: ``(f + g - C) / lambda`` exactly;
@@ -385,8 +390,8 @@ def proj_transport_polytope(
         return_info: also return an :class:`OTInfo` (marginal error, iterations, converged flag).
         check_every: solver steps between two convergence tests (one host sync each in torch).
         lbfgs_history: number of L-BFGS curvature pairs.
-        dual: p-norm / L-BFGS formulation, ``"auto"``, ``"full"`` or ``"semi"`` (see
-            :mod:`softcore.solvers.ot_dual`).
+        dual: p-norm solver, ``"auto"``, ``"newton"`` (semi-smooth Newton, full dual),
+            ``"full"`` or ``"semi"`` (L-BFGS; see :mod:`softcore.solvers.ot_dual`).
         cg_tol: relative residual of the CG solve in the backward (default ``1e-10`` in float64,
             ``1e-5`` otherwise).
         cg_max_iter: CG step budget in the backward (default ``2 min(n, m) + 100``).
