@@ -295,14 +295,17 @@ def pnorm_ot_lbfgs(
 
 
 #: Patiences of the Newton solver (see :mod:`softcore.solvers.newton`): the damped phase of the
-#: semi-smooth (q = 2) dual can backtrack ~30 times in a row (huge steps on rows about to lose
-#: their support) and take hundreds of evaluations between 10% improvements of the error.
+#: semi-smooth (q = 2) dual can backtrack many times in a row and take a hundred evaluations
+#: between 10% improvements of the error (measured: c0 argsort, n = 256, softness 0.01, float64
+#: converges with these; the defaults 10 / 50 stop it at an error of 0.5, 20 / 100 only just pass).
 NEWTON_STALL_PATIENCE = 40
 NEWTON_IDLE_PATIENCE = 200
 #: Levenberg-Marquardt ridge of the Newton system, relative to the mean column weight and to the
 #: current L1 marginal error (floored at ``eps^(3/4)``): it vanishes at the solution (superlinear
 #: convergence kept) and bounds the early steps along the extra gauges of a disconnected support.
 NEWTON_RIDGE = 1e-2
+#: Block-coordinate sweeps of :func:`_alternating_start` before Newton (each sorts every row and
+#: column; more sweeps did not reduce the Newton work measurably).
 NEWTON_WARM_SWEEPS = 1
 
 
@@ -462,7 +465,7 @@ WARM_SWEEPS = 10
 def _alternating_start(
     cost: Array, mu: Array, nu: Array, q: int, *, sweeps: int = WARM_SWEEPS, bk: Any
 ) -> tuple[Array, Array]:
-    """Start potentials from :data:`WARM_SWEEPS` rounds of exact block maximisation of the dual.
+    """Start potentials from ``sweeps`` (L-BFGS: :data:`WARM_SWEEPS`) rounds of exact block maximisation of the dual.
 
     Each half-step solves every row (column) marginal exactly with the other potential fixed: the
     p-norm analogue of a Sinkhorn update, monotone in the dual objective. It gives every row and
