@@ -24,7 +24,10 @@ Solvers (:mod:`softcore.solvers`): ``smooth`` uses log-domain Sinkhorn
 (``use_entropic_ot_sinkhorn_on_entropic=True``, tolerance ``sinkhorn_tol``, at most
 ``sinkhorn_max_iter`` updates) or L-BFGS on the entropic semi-dual (``False``; ``lbfgs_tol``,
 ``lbfgs_max_iter``, often far fewer passes than Sinkhorn for small softness); ``c0/c1/c2`` use
-L-BFGS on the full or the semi-dual (``dual="auto"|"full"|"semi"``). Every tolerance is on the
+semi-smooth Newton on the full dual (``dual="newton"``, the ``"auto"`` choice unless one side is
+at least 4 times the other) or L-BFGS on the full or the semi-dual (``"full"``, ``"semi"``, the
+``"auto"`` choice for ``argmax`` / ``top_k`` / quantile costs); ``lbfgs_tol`` and
+``lbfgs_max_iter`` (objective evaluations) apply to all three. Every tolerance is on the
 **L1 marginal error** ``sum_i |Gamma 1 - mu|_i + sum_j |Gamma^T 1 - nu|_j`` of the returned plan
 (the solvers aim at half of it on their own error estimate). Rows of a batch
 are solved together but freeze independently once converged, so a row's result does not depend
@@ -48,18 +51,19 @@ backward) solves the same system for the tangents of the potentials,
 ``bk.linear_solve`` (``jax.lax.custom_linear_solve``), so JAX also transposes it for reverse mode.
 The plan is then formed from the potentials outside the rule by ordinary autodiff.
 ``implicit_diff=False`` instead runs exactly ``max_iter`` solver steps in ``bk.fori_loop`` and
-differentiates through them (a test oracle: time and memory grow with ``max_iter``).
+differentiates through them (a test oracle: time and memory grow with ``max_iter``; the p-norm
+modes then use L-BFGS, ``"newton"`` being read as ``"full"``).
 
 Precision: the solve runs in the input dtype (float16/bfloat16 are upcast to float32); the plan
 is returned in the input dtype; float64 is never needed. In float32 the potentials carry an
 absolute round-off of about ``1e-7 max|C| / lambda``, which bounds the attainable marginal error,
 most visibly for ``c0`` (whose plan entries are that round-off's size for large ``n``). Measured
-on soft argsort of ``n = 1024`` squashed normal scores (L1 error over both marginals, total mass
-1): smooth and c2 reach 1e-5 at softness 0.1 and 0.01; c1 reaches it at 0.1 (3e-5 at 0.01); c0
-stalls at 1.3e-4 (0.1) and 7e-4 (0.01); at ``n = 256`` only c0 misses (2e-5, 1e-4). The solvers
-detect the stagnation, stop, and return their best iterate; ``return_info=True`` reports the
-error (``info.converged`` is False). Never ignore that flag outside jit; pass float64 inputs
-for tighter plans.
+on soft argsort of squashed normal scores (L1 error over both marginals, total mass 1), softness
+0.1: c1 and c2 reach 1e-5 up to ``n = 1024``; c0 reaches 4e-6 at ``n = 64`` and stalls at 1.4e-5
+(``n = 256``) and 1.2e-4 (``n = 1024``); at softness 0.01 c0 stalls at 2e-5 / 1e-4 (n = 64 /
+256). The solvers detect the stagnation, stop, and return their best iterate; ``return_info=True``
+reports the error (``info.converged`` is False) and the ``ot`` method warns outside jit. Never
+ignore that flag; pass float64 inputs for tighter plans (c0/c1/c2 reach 1e-9 at n = 256).
 """
 
 from __future__ import annotations
@@ -71,7 +75,13 @@ from softcore._numerics import safe_where
 from softcore._validate import check_bool, check_choice, check_int, check_softness
 from softcore._vjp import VJPRule
 from softcore.solvers.cg import cg_solve
-from softcore.solvers.ot_dual import dual_weights, entropic_ot_lbfgs, pnorm_ot_lbfgs
+from softcore.solvers.ot_dual import (
+    dual_weights,
+    entropic_ot_lbfgs,
+    pnorm_ot_lbfgs,
+    pnorm_ot_newton,
+    resolve_dual,
+)
 from softcore.solvers.sinkhorn import sinkhorn_log
 
 __all__ = ["OT_MODES", "OTInfo", "proj_transport_polytope"]
@@ -153,7 +163,9 @@ def _solve_potentials(
             unrolled=unrolled,
             bk=bk,
         )
-    else:
+    elif resolve_dual(dual, cost.shape[-2], cost.shape[-1]) == "newton" and not unrolled:
+        f, g, n_iter = pnorm_ot_newton(cost, mu, nu, q, tol=tol, max_iter=max_iter, check_every=check_every, bk=bk)
+    else:  # L-BFGS; the unrolled oracle (implicit_diff=False) always uses it ("newton" -> "full")
         f, g, n_iter = pnorm_ot_lbfgs(
             cost,
             mu,
@@ -179,7 +191,10 @@ def _c0_support(f: Array, g: Array, cost: Array, *, xp: Any) -> Array:
     polytope (common for the rank/quantile costs, whose masses are multiples of 1/n) leave plan
     entries with ``t = 0`` up to rounding; with a bare ``t > 0`` the two places could round such an
     entry differently (XLA fuses them separately) and the plan's derivative would mix an entry the
-    implicit system left out: an O(1) error. ``thr`` is a few hundred ulps of the problem's scale."""
+    implicit system left out: an O(1) error. ``thr`` is a few hundred ulps of the problem's scale.
+    The plan keeps the value of the entries with ``0 < t <= thr`` but not their derivative: in
+    float32 they can be as large as genuine entries (dropping them cost up to 2e-3 of L1 marginal
+    error at n = 64, softness 0.1)."""
     t = f[..., :, None] + g[..., None, :] - cost
     scale = xp.max(xp.abs(cost), axis=(-2, -1)) + xp.max(xp.abs(f), axis=-1) + xp.max(xp.abs(g), axis=-1)
     thr = 256 * float(xp.finfo(cost.dtype).eps) * scale[..., None, None]
@@ -366,7 +381,8 @@ def proj_transport_polytope(
         sinkhorn_tol, sinkhorn_max_iter: Sinkhorn L1 marginal tolerance and update budget.
         sinkhorn_anneal: epsilon scaling in Sinkhorn (same fixed point, far fewer updates for small
             softness; see :mod:`softcore.solvers.sinkhorn`).
-        lbfgs_tol, lbfgs_max_iter: L-BFGS L1 marginal tolerance and evaluation budget.
+        lbfgs_tol, lbfgs_max_iter: c0/c1/c2 (Newton or L-BFGS) and smooth-mode L-BFGS: L1
+            marginal tolerance and objective-evaluation budget.
         implicit_diff: implicit-function-theorem gradients (True) or autodiff through exactly
             ``max_iter`` unrolled solver steps (False; for testing).
         return_log_probs: return ``log Gamma`` instead (smooth: ``(f + g - C) / lambda`` exactly;
@@ -374,8 +390,8 @@ def proj_transport_polytope(
         return_info: also return an :class:`OTInfo` (marginal error, iterations, converged flag).
         check_every: solver steps between two convergence tests (one host sync each in torch).
         lbfgs_history: number of L-BFGS curvature pairs.
-        dual: p-norm / L-BFGS formulation, ``"auto"``, ``"full"`` or ``"semi"`` (see
-            :mod:`softcore.solvers.ot_dual`).
+        dual: p-norm solver, ``"auto"``, ``"newton"`` (semi-smooth Newton, full dual),
+            ``"full"`` or ``"semi"`` (L-BFGS; see :mod:`softcore.solvers.ot_dual`).
         cg_tol: relative residual of the CG solve in the backward (default ``1e-10`` in float64,
             ``1e-5`` otherwise).
         cg_max_iter: CG step budget in the backward (default ``2 min(n, m) + 100``).
@@ -401,7 +417,7 @@ def proj_transport_polytope(
     lbfgs_max_iter = check_int("lbfgs_max_iter", lbfgs_max_iter, minimum=1)
     check_every = check_int("check_every", check_every, minimum=1)
     lbfgs_history = check_int("lbfgs_history", lbfgs_history, minimum=1)
-    check_choice("dual", dual, ("auto", "full", "semi"))
+    check_choice("dual", dual, ("auto", "newton", "full", "semi"))
     if cost.ndim < 2:
         raise ValueError(f"cost must have at least 2 dimensions (..., n, m), got shape {tuple(cost.shape)}.")
     n, m = cost.shape[-2], cost.shape[-1]
@@ -445,11 +461,15 @@ def proj_transport_polytope(
         f, g, n_iter = _solve_potentials(scaled, mu_c, nu_c, unrolled=True, bk=bk, **static)  # type: ignore[arg-type]
 
     t = f[..., :, None] + g[..., None, :] - scaled  # (..., n, m)
-    support = _c0_support(f, g, scaled, xp=xp) if q == 2 else t > 0
+    support = t > 0
+    if q == 2:
+        # Entries with 0 < t <= thr (outside the rule's W, see _c0_support) keep their value, so the
+        # marginals hold, but no derivative (the implicit system treats them as inactive).
+        t = xp.where(_c0_support(f, g, scaled, xp=xp), t, bk.stop_gradient(t))
     if q is None:
         plan = xp.exp(t)
     elif q == 2:
-        plan = xp.where(support, t, xp.zeros_like(t))  # the support of the rule's W (see _c0_support)
+        plan = xp.where(support, t, xp.zeros_like(t))
     else:
         tp = xp.maximum(t, xp.zeros_like(t))
         plan = tp * tp if q == 3 else tp * tp * tp

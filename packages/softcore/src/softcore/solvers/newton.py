@@ -69,6 +69,8 @@ def newton_minimize(
     tol: float,
     max_iter: int,
     check_every: int = 1,
+    stall_patience: int = STALL_PATIENCE,
+    idle_patience: int = IDLE_PATIENCE,
     bk: Any,
 ) -> NewtonState:
     """Minimise ``objective`` row-wise from ``x0`` (..., d); see the module docstring.
@@ -81,6 +83,9 @@ def newton_minimize(
         tol: a row is converged when ``||grad||_1 <= tol``.
         max_iter: maximum number of objective evaluations (line-search trials included).
         check_every: evaluations between two convergence tests of the whole batch.
+        stall_patience, idle_patience: the stopping patiences (defaults :data:`STALL_PATIENCE`,
+            :data:`IDLE_PATIENCE`); semi-smooth problems, whose damped phase can backtrack many
+            times in a row, need longer ones.
     """
     xp = bk.xp
     eps = float(xp.finfo(x0.dtype).eps)
@@ -107,7 +112,7 @@ def newton_minimize(
     )
 
     def running(s: NewtonState) -> Array:
-        return (s.err > tol) & (s.stall < STALL_PATIENCE) & (s.idle < IDLE_PATIENCE)  # NaN rows stop too
+        return (s.err > tol) & (s.stall < stall_patience) & (s.idle < idle_patience)  # NaN rows stop too
 
     def body(s: NewtonState) -> NewtonState:
         active = running(s)
@@ -123,7 +128,10 @@ def newton_minimize(
         grad = xp.where(acc, g_t, s.grad)
         aux = tuple(xp.where(acc, new, old) for new, old in zip(aux_t, s.aux, strict=True))
         err = xp.where(accept, xp.sum(xp.abs(g_t), axis=-1), s.err)
-        direction = xp.where(acc, _descent(newton_direction(grad, aux), grad, xp=xp), s.direction)
+        # Rows that backtrack keep their direction: they pass a zero gradient, for which an
+        # iterative newton_direction (CG) stops at once.
+        p_new = newton_direction(xp.where(acc, grad, xp.zeros_like(grad)), aux)
+        direction = xp.where(acc, _descent(p_new, grad, xp=xp), s.direction)
         step = xp.where(accept, xp.ones_like(s.step), xp.where(finite, 0.5 * s.step, 0.1 * s.step))
         improved = err < s.err_best
         # Progress: ||grad||_1 down by 10%, or a decrease of h beyond round-off (damped phase,
@@ -132,7 +140,7 @@ def newton_minimize(
         better = err_down | (accept & (v_t < s.value - slack))
         stall = xp.where(better, xp.zeros_like(s.stall), s.stall + 1)
         idle = xp.where(err_down, xp.zeros_like(s.idle), s.idle + 1)
-        stall = xp.where(step < 1e-10, xp.full_like(stall, float(STALL_PATIENCE)), stall)
+        stall = xp.where(step < 1e-10, xp.full_like(stall, float(stall_patience)), stall)
         return NewtonState(
             x=x,
             value=xp.where(accept, v_t, s.value),

@@ -24,13 +24,16 @@ columns 1 and 2 as ``(1 - a) P_1 + a P_2``; ``rank_i = sum_j (j + 1) Gamma_ij / 
 (:data:`OT_KWARGS_KEYS`; an unknown key raises ``ValueError`` naming it):
 
 * ``sinkhorn_tol`` (1e-5), ``sinkhorn_max_iter`` (10000): Sinkhorn, smooth mode;
-* ``lbfgs_tol`` (1e-5), ``lbfgs_max_iter`` (10000): L-BFGS, c0/c1/c2 (and smooth if
-  ``use_entropic_ot_sinkhorn_on_entropic=False``);
+* ``lbfgs_tol`` (1e-5), ``lbfgs_max_iter`` (10000): the c0/c1/c2 dual solver (Newton or
+  L-BFGS, see ``dual``) and L-BFGS in smooth mode if ``use_entropic_ot_sinkhorn_on_entropic=False``;
 * ``use_entropic_ot_sinkhorn_on_entropic`` (True), ``implicit_diff`` (True);
 * softcore extras: ``sinkhorn_anneal`` (True, epsilon scaling), ``check_every`` (10),
-  ``lbfgs_history`` (10), ``dual`` ("auto"/"full"/"semi"), ``cg_tol`` (None: 1e-10 in float64,
+  ``lbfgs_history`` (10), ``dual`` ("auto"/"newton"/"full"/"semi"), ``cg_tol`` (None: 1e-10 in float64,
   else 1e-5), ``cg_max_iter`` (None: ``2 min(n, m) + 100``), ``warn_unconverged`` (True: an
-  :class:`OTConvergenceWarning` when a plan misses its tolerance, raised outside tracing only).
+  :class:`OTConvergenceWarning` when a plan misses its tolerance, raised outside tracing only),
+  ``nan_unconverged`` (False; True: the result of every problem whose plan misses its tolerance
+  is NaN, which stays observable under ``jax.jit`` / ``torch.compile`` where no warning can be
+  raised; the values of the problems that converged are unchanged).
 
 Tolerances bound the L1 marginal error of the plan. Every function accepts ``return_info=True``
 and then returns ``(result, info)`` with an :class:`~softcore.projections.transport.OTInfo`
@@ -80,6 +83,7 @@ OT_KWARGS_KEYS = (
     "cg_tol",
     "cg_max_iter",
     "warn_unconverged",
+    "nan_unconverged",
 )
 
 
@@ -116,6 +120,8 @@ def _transport(
     kwargs = validate_ot_kwargs(ot_kwargs)
     warn = kwargs.pop("warn_unconverged", True)
     check_bool("ot_kwargs['warn_unconverged']", warn)
+    nan_unconverged = kwargs.pop("nan_unconverged", False)
+    check_bool("ot_kwargs['nan_unconverged']", nan_unconverged)
     n = x.shape[-1]
     dev = device(x)
     a = xp.asarray(anchors, dtype=x.dtype, device=dev)  # (m,)
@@ -132,6 +138,8 @@ def _transport(
     )
     if warn:
         _warn_if_unconverged(info, mode, n, bk=bk)
+    if nan_unconverged:  # a missed tolerance shows in the result itself, also under jit
+        out = xp.where(info.converged[..., None, None], out, xp.full_like(out, float("nan")))
     return (out + math.log(n) if log else out * n), info
 
 
