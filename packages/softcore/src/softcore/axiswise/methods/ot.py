@@ -13,12 +13,16 @@ op                         anchors                                     ``nu``
 argsort / rank             ``j / (n - 1)`` (reversed if descending)    ``1/n`` each
 argmax                     ``[0, 1]``                                  ``[(n-1)/n, 1/n]`` (column 1)
 top_k (k < n)              ``[1, (k-1)/k, ..., 0]``                    ``[1/n] * k + [(n-k)/n]`` (columns < k)
-argquantile (take_next)    ``[0, 1/3, 2/3, 1]``                        ``[k, 1, kp1 - k, n - kp1 - 1] / n``
-argquantile (single)       ``[0, 1/2, 1]``                             ``[k, 1, n - k - 1] / n`` (column 1)
+argquantile                ``[0, 1/3, 2/3, 1]``                        ``[k, 1, kp1 - k, n - kp1 - 1] / n``
 =========================  ==========================================  ======================================
 
-``top_k`` with ``k == n`` is ``argsort(descending=True)``; ``take_next`` argquantile mixes
-columns 1 and 2 as ``(1 - a) P_1 + a P_2``; ``rank_i = sum_j (j + 1) Gamma_ij / sum_j Gamma_ij``.
+``top_k`` with ``k == n`` is ``argsort(descending=True)``; argquantile takes column 1 (order
+statistic ``k``), mixed with column 2 as ``(1 - a) P_1 + a P_2`` by the ``linear`` / ``midpoint``
+methods. Every quantile method solves this same problem (``kp1 = min(k + 1, n - 1)``), so the soft
+index of an order statistic does not depend on the method that selected it: ``jnp.median``'s
+midpoint and ``torch.median``'s lower median give the same soft argmedian for odd ``n``. (SPEC
+§2.3 gives lower / higher / nearest a 3-anchor problem ``[0, 1/2, 1]``; its column 1 differs from
+this one's, which made the two frameworks' medians disagree.) ``rank_i = sum_j (j + 1) Gamma_ij / sum_j Gamma_ij``.
 
 ``ot_kwargs`` (a dict or None) is forwarded to the projection; its keys are validated
 (:data:`OT_KWARGS_KEYS`; an unknown key raises ``ValueError`` naming it):
@@ -284,11 +288,11 @@ def ot_argquantile(
 ) -> Any:
     """Soft quantile index (..., [n]) for the order statistics ``k`` (and ``kp1``, 0-based).
 
-    ``take_next`` (linear / midpoint): anchors ``[0, 1/3, 2/3, 1]``, ``nu = [k, 1, kp1 - k,
-    n - kp1 - 1] / n``, result ``(1 - a) P_1 + a P_2`` (log-space: ``logaddexp`` of the weighted
-    logs). Otherwise (lower / higher / nearest): anchors ``[0, 1/2, 1]``, ``nu = [k, 1, n - k - 1]
-    / n``, result ``P_1``. ``a`` is a Python float or a 0-d array in [0, 1]; ``k``, ``kp1`` ints
-    with ``0 <= k <= kp1 <= n - 1``.
+    Anchors ``[0, 1/3, 2/3, 1]``, ``nu = [k, 1, kp1 - k, n - kp1 - 1] / n`` for every method;
+    result ``(1 - a) P_1 + a P_2`` with ``take_next`` (linear / midpoint; log-space: ``logaddexp``
+    of the weighted logs), else ``P_1`` (lower / higher / nearest). ``a`` is a Python float or a
+    0-d array in [0, 1]; ``k``, ``kp1`` ints with ``0 <= k <= kp1 <= n - 1`` (the quantile ops
+    pass ``kp1 = min(k + 1, n - 1)`` for every method).
     """
     xp = bk.xp
     check_bool("take_next", take_next)
@@ -328,13 +332,9 @@ def _quantile_transport(
     n = x.shape[-1]
     kf, kp1f = xp.astype(k, x.dtype), xp.astype(kp1, x.dtype)
     ones = xp.ones_like(kf)
-    if take_next:
-        anchors = [0.0, 1 / 3, 2 / 3, 1.0]
-        nu = xp.stack([kf, ones, kp1f - kf, (n - 1) - kp1f], axis=-1) / n  # (kq, 4)
-    else:
-        anchors = [0.0, 0.5, 1.0]
-        nu = xp.stack([kf, ones, (n - 1) - kf], axis=-1) / n  # (kq, 3)
-    p, info = _transport(x, anchors, nu, softness, mode, ot_kwargs, log=log, bk=bk)  # (..., kq, n, m)
+    anchors = [0.0, 1 / 3, 2 / 3, 1.0]  # one problem for every quantile method (module docstring)
+    nu = xp.stack([kf, ones, kp1f - kf, (n - 1) - kp1f], axis=-1) / n  # (kq, 4)
+    p, info = _transport(x, anchors, nu, softness, mode, ot_kwargs, log=log, bk=bk)  # (..., kq, n, 4)
     if not take_next:
         return p[..., 1], info
     return mix_rows(p[..., 1], p[..., 2], xp.astype(a, x.dtype), log=log, xp=xp), info
