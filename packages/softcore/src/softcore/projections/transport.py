@@ -74,13 +74,15 @@ from typing import Any, NamedTuple
 from softcore._numerics import safe_where
 from softcore._validate import check_bool, check_choice, check_int, check_softness
 from softcore._vjp import VJPRule
-from softcore.solvers.cg import cg_solve
 from softcore.solvers.ot_dual import (
     dual_weights,
     entropic_ot_lbfgs,
     pnorm_ot_lbfgs,
     pnorm_ot_newton,
     resolve_dual,
+    schur_complement_solve,
+    w_matvec,
+    wt_matvec,
 )
 from softcore.solvers.sinkhorn import sinkhorn_log
 
@@ -245,14 +247,6 @@ def _kkt_inverse(
     tiny = float(xp.finfo(w.dtype).smallest_normal)
     r_safe = xp.maximum(r, xp.full_like(r, tiny))
 
-    # Matrix-vector products as matmuls (BLAS / XLA dot), several times faster than a broadcast
-    # product and a sum over the n x m matrix; they are the cost of every CG step.
-    def w_t(u: Array) -> Array:  # W^T u: (..., n) -> (..., m)
-        return xp.matmul(u[..., None, :], w)[..., 0, :]
-
-    def w_(v: Array) -> Array:  # W v: (..., m) -> (..., n)
-        return xp.matmul(w, v[..., :, None])[..., 0]
-
     alpha = xp.mean(c, axis=-1, keepdims=True)  # gauge term alpha * 1 1^T / m on the Schur complement
     # A sparse plan (c0/c1/c2) whose support graph is disconnected adds one gauge per component to
     # the null space. The right-hand sides are orthogonal to it only up to rounding, and CG would
@@ -260,32 +254,26 @@ def _kkt_inverse(
     # (seen under jit, where XLA rounds differently). A tiny ridge bounds them.
     ridge = float(xp.finfo(w.dtype).eps) ** 0.75 * alpha
 
-    def gauge(v: Array) -> Array:
-        return alpha * xp.mean(v, axis=-1, keepdims=True) + ridge * v
-
-    def schur(v: Array) -> Array:
-        return c * v - w_t(w_(v) / r_safe) + gauge(v)
-
-    diag = c - xp.sum(w * w / r_safe[..., :, None], axis=-2) + alpha / m + ridge
-    precond = xp.maximum(diag, 1e-3 * alpha)
-
     def matvec(x: tuple[Array, Array]) -> tuple[Array, Array]:  # K'
         u, v = x
-        return r_safe * u + w_(v), w_t(u) + c * v + gauge(v)
+        return (
+            r_safe * u + w_matvec(w, v, xp=xp),
+            wt_matvec(w, u, xp=xp) + c * v + alpha * xp.mean(v, axis=-1, keepdims=True) + ridge * v,
+        )
 
     def solve(rhs: tuple[Array, Array]) -> tuple[Array, Array]:
-        a, b = rhs
-        sol = cg_solve(
-            schur,
-            b - w_t(a / r_safe),
-            precond=precond,
+        return schur_complement_solve(
+            w,
+            *rhs,
+            r=r_safe,
+            c=c,
+            alpha=alpha,
+            ridge=ridge,
             tol=cg_tol,
             max_iter=cg_max_iter,
             check_every=check_every,
             bk=bk,
         )
-        v = sol.x
-        return (a - w_(v)) / r_safe, v
 
     u, v = bk.linear_solve(matvec, (a, b), solve)
     return u, v

@@ -347,28 +347,66 @@ def _schur_newton_solve(
     alpha = xp.where(alpha > 0, alpha, xp.ones_like(alpha))
     ridge = ridge[..., None] * alpha
     r = xp.maximum(xp.sum(w, axis=-1), ridge)  # (..., n)
+    return schur_complement_solve(
+        w, a, b, r=r, c=c, alpha=alpha, ridge=ridge, tol=rel_tol, max_iter=max_iter, check_every=check_every, bk=bk
+    )
 
-    def w_(v: Array) -> Array:  # W v (matrix products: far faster than broadcast-and-sum on CPU)
-        return xp.matmul(w, v[..., None])[..., 0]
 
-    def w_t(u: Array) -> Array:  # W^T u
-        return xp.matmul(u[..., None, :], w)[..., 0, :]
+def w_matvec(w: Array, v: Array, *, xp: Any) -> Array:
+    """``W v``: (..., n, m), (..., m) -> (..., n), as a matmul (far faster than broadcast-and-sum)."""
+    return xp.matmul(w, v[..., None])[..., 0]
+
+
+def wt_matvec(w: Array, u: Array, *, xp: Any) -> Array:
+    """``W^T u``: (..., n, m), (..., n) -> (..., m), as a matmul."""
+    return xp.matmul(u[..., None, :], w)[..., 0, :]
+
+
+def schur_complement_solve(
+    w: Array,
+    a: Array,
+    b: Array,
+    *,
+    r: Array,
+    c: Array,
+    alpha: Array,
+    ridge: Array,
+    tol: Any,
+    max_iter: int,
+    check_every: int,
+    bk: Any,
+) -> tuple[Array, Array]:
+    r"""Solve ``[[diag(r), W], [W^T, diag(c) + alpha 1 1^T / m + ridge I]] (u, v) = (a, b)`` through
+    the Schur complement ``S v = b - W^T (a / r)``, ``S = diag(c) - W^T diag(1/r) W + alpha 1 1^T / m
+    + ridge I``, by Jacobi-preconditioned CG (relative residual ``tol``), then ``u = (a - W v) / r``.
+
+    The one KKT solver of the OT duals: the Newton directions (:func:`_schur_newton_solve`) and the
+    implicit backward (:func:`softcore.projections.transport._kkt_inverse`) differ only in how
+    they choose ``r`` (floored ``W 1``), ``alpha`` (..., 1) and ``ridge`` (..., 1). ``w`` (..., n, m)
+    with ``n >= m`` (the callers transpose otherwise); ``c = W^T 1``."""
+    xp = bk.xp
+    m = w.shape[-1]
 
     def schur(v: Array) -> Array:
-        return c * v - w_t(w_(v) / r) + alpha * xp.mean(v, axis=-1, keepdims=True) + ridge * v
+        return (
+            c * v
+            - wt_matvec(w, w_matvec(w, v, xp=xp) / r, xp=xp)
+            + alpha * xp.mean(v, axis=-1, keepdims=True)
+            + ridge * v
+        )
 
     diag = c - xp.sum(w * w / r[..., :, None], axis=-2) + alpha / m + ridge
     sol = cg_solve(
         schur,
-        b - w_t(a / r),
+        b - wt_matvec(w, a / r, xp=xp),
         precond=xp.maximum(diag, 1e-3 * alpha),
-        tol=rel_tol,
+        tol=tol,
         max_iter=max_iter,
         check_every=check_every,
         bk=bk,
     )
     v = sol.x
-    return (a - w_(v)) / r, v
+    return (a - w_matvec(w, v, xp=xp)) / r, v
 
 
 def pnorm_ot_newton(
