@@ -88,6 +88,48 @@ def test_custom_vjp_rule_is_used(name):
         assert bk.stop_gradient(x) is x
 
 
+def _sqrt_rows(bk):
+    """A row-independent solver: Newton for ``sqrt(a)`` until every row has converged (the loop's
+    stopping test spans the batch), and a per-row sum."""
+    xp = bk.xp
+
+    def solve(a, b):
+        done = lambda s: xp.all(xp.abs(s * s - a) <= 1e-12 * a)  # noqa: E731
+        root = bk.while_loop(lambda s: ~done(s), lambda s: 0.5 * (s + a / s), a + 1.0, max_iter=100)
+        return root, xp.sum(b, axis=-1)
+
+    return solve
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_per_row(name):
+    bk, a = _backend_and_array(name, [[1.0, 4.0, 9.0], [2.0, 3.0, 5.0]])
+    xp = bk.xp
+    b = a * 2
+    root, total = bk.per_row(_sqrt_rows(bk), a, b, batch_ndim=1)
+    np.testing.assert_allclose(np.asarray(root.tolist()), np.sqrt([[1, 4, 9], [2, 3, 5]]), rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(total.tolist()), [28.0, 20.0])
+    assert tuple(root.shape) == (2, 3) and tuple(total.shape) == (2,)
+    if name != "jax":
+        return
+    import jax
+
+    # jit, vmap (an unmapped operand is broadcast), nested vmap, forward mode (the plain solver's JVP)
+    solve = _sqrt_rows(bk)
+    jitted = jax.jit(lambda a, b: bk.per_row(solve, a, b, batch_ndim=1))(a, b)
+    np.testing.assert_allclose(np.asarray(jitted[0]), np.asarray(root), rtol=1e-15)
+    mapped = jax.vmap(lambda a, b: bk.per_row(solve, a, b, batch_ndim=0), in_axes=(0, None))(a, b[0])
+    np.testing.assert_allclose(np.asarray(mapped[0]), np.asarray(root), rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(mapped[1]), [28.0, 28.0])
+    nested = jax.vmap(jax.vmap(lambda a, b: bk.per_row(solve, a, b, batch_ndim=0)))(a[..., None], b[..., None])
+    np.testing.assert_allclose(np.asarray(nested[0])[..., 0], np.asarray(root), rtol=1e-15)
+    _, tangent = jax.jvp(lambda a: bk.per_row(solve, a, b, batch_ndim=1)[0], (a,), (xp.ones_like(a),))
+    np.testing.assert_allclose(np.asarray(tangent), 0.5 / np.sqrt(np.asarray(a)), rtol=1e-10)
+    # a solver closing over a traced array cannot be partitioned; it still runs, as it is
+    closed = jax.jit(lambda a, b: bk.per_row(lambda a: solve(a, b), a, batch_ndim=1))(a, b)
+    np.testing.assert_allclose(np.asarray(closed[1]), [28.0, 20.0])
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 def test_checkpoint_keeps_values(name):
     bk, x = _backend_and_array(name, [1.0, -2.0])

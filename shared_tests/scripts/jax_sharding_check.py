@@ -7,7 +7,9 @@ JAX initialises: ``XLA_FLAGS=--xla_force_host_platform_device_count=8``). For ea
 * ``shard_map(vmap(op))`` over the same mesh == the unsharded run;
 * per-sample gradients ``jit(vmap(grad(loss)))`` on sharded inputs == unsharded;
 * the collectives (all-reduce, all-gather, ...) in the compiled HLO of the sharded forward and
-  gradient programs, counted by kind (the soft axis is never sharded, so there should be none).
+  gradient programs, counted by kind (the soft axis is never sharded, so there should be none);
+* for the axis-wise grid, the same for the op called directly on the whole sharded batch
+  (``jit(op)`` with the soft axis past the batch axis, no ``vmap``).
 
 Usage: ``python jax_sharding_check.py [--only PREFIX ...]`` (prints ``{"id": ..., ...}`` lines).
 """
@@ -73,7 +75,7 @@ def _configs():
 
         samples = [[case.inputs(seed)[i] for i in array_pos] for seed in range(BATCH)]
         seen.add(f"{case.id}-{mode}")
-        yield f"{case.id}-{mode}", f, samples, diff_pos
+        yield f"{case.id}-{mode}", f, samples, diff_pos, None
     rng = np.random.default_rng(0)
     for method in ALL_METHODS:
         for name, kw in ops_of(method):
@@ -84,7 +86,20 @@ def _configs():
 
             samples = [[rng.standard_normal((3, 5))] for _ in range(BATCH)]
             cid = f"{name}[{method}]-smooth"
-            yield (f"{cid}#grid" if cid in seen else cid), g, samples, [0]
+            yield (f"{cid}#grid" if cid in seen else cid), g, samples, [0], _direct(name, kw, method, extra)
+
+
+def _direct(name, kw, method, extra):
+    """The grid op called on the whole ``(BATCH, 3, 5)`` stack (no ``vmap``; the soft axis moved
+    past the batch axis), or ``None`` for ``axis=None`` (which would mix the batch in)."""
+    if "axis" in kw and kw["axis"] is None:
+        return None
+    kw = {**kw, "axis": kw["axis"] + 1} if kw.get("axis", -1) >= 0 else kw
+
+    def d(x):
+        return flatten_outputs(call_op(softjax, name, x, method, "smooth", kw, torch=False, **extra))
+
+    return d
 
 
 _HARNESS = []
@@ -105,9 +120,10 @@ def _max_diff(a, b):
     )
 
 
-def check(f, samples, diff_pos, mesh):
+def check(f, samples, diff_pos, mesh, direct=None):
     """Sharded vs unsharded values and per-sample gradients, and the collectives of each program
-    (each program is compiled once: the executable both runs and shows its HLO)."""
+    (each program is compiled once: the executable both runs and shows its HLO). ``direct``: the
+    op on the whole stacked batch (no ``vmap``), checked the same way (``direct_*`` keys)."""
     stacked = [jnp.asarray(np.stack([s[i] for s in samples])) for i in range(len(samples[0]))]
     shard = NamedSharding(mesh, P("batch"))
     sharded = [jax.device_put(a, shard) for a in stacked]
@@ -140,7 +156,31 @@ def check(f, samples, diff_pos, mesh):
         grad_sharded = per_sample_grad.lower(*sharded).compile()
         result["grad_diff"] = _max_diff(grad_sharded(*sharded), g_ref)
         result["grad_collectives"] = collectives(grad_sharded.as_text())
+    if direct is not None:
+        result.update(_check_direct(direct, stacked, sharded))
     return result
+
+
+def _check_direct(direct, stacked, sharded):
+    (x,), (xs,) = stacked, sharded
+    reference = jax.jit(direct)(x)
+    fwd = jax.jit(direct).lower(xs).compile()
+    cots = [np.random.default_rng(2).standard_normal(np.shape(o)) for o in reference]
+
+    def loss(x):
+        outs = direct(x)
+        return sum(
+            jnp.sum(jnp.asarray(c) * o) for c, o in zip(cots, outs, strict=True) if jnp.issubdtype(o.dtype, jnp.inexact)
+        )
+
+    grad = jax.jit(jax.grad(loss))
+    grad_sharded = grad.lower(xs).compile()
+    return {
+        "direct_diff": _max_diff(fwd(xs), reference),
+        "direct_grad_diff": _max_diff([grad_sharded(xs)], [grad(x)]),
+        "direct_collectives": collectives(fwd.as_text()),
+        "direct_grad_collectives": collectives(grad_sharded.as_text()),
+    }
 
 
 def main(argv=None):
@@ -150,11 +190,11 @@ def main(argv=None):
     devices = jax.devices()
     mesh = Mesh(np.array(devices), ("batch",))
     print(json.dumps({"id": "_devices", "count": len(devices)}), flush=True)
-    for cid, f, samples, diff_pos in _configs():
+    for cid, f, samples, diff_pos, direct in _configs():
         if args.only and not cid.startswith(tuple(args.only)):
             continue
         try:
-            result = check(f, samples, diff_pos, mesh)
+            result = check(f, samples, diff_pos, mesh, direct)
         except Exception as exc:  # reported per configuration, the test fails on it
             result = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=4)}
         print(json.dumps({"id": cid, **result}), flush=True)

@@ -22,6 +22,9 @@ member                        meaning
                               transposable in ``b``, never through ``f``'s iterations
                               (``jax.lax.custom_linear_solve``; ``f(b)`` elsewhere)
 ``default_float_dtype()``     the framework's default floating dtype (for integer inputs)
+``per_row(fn, *a, batch_ndim)`` ``fn(*a)`` for a solver whose leading ``batch_ndim`` axes index
+                              independent problems; a backend may partition it over devices
+                              (JAX: each device loops over its own rows, no collective)
 ``checkpoint(fn)``            ``fn`` with its intermediates recomputed in the backward pass
                               (``jax.checkpoint``; identity where the framework gains nothing)
 ``concrete(x)``               the Python value of a 0-d array when it is concrete (eager), or
@@ -78,6 +81,8 @@ class Backend(Protocol):
     def linear_solve(self, matvec: Callable[[Any], Any], b: Any, solve: Callable[[Any], Any], /) -> Any: ...
 
     def default_float_dtype(self) -> Any: ...
+
+    def per_row(self, fn: Callable[..., Any], /, *arrays: Any, batch_ndim: int) -> Any: ...
 
     def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]: ...
 
@@ -140,6 +145,9 @@ class ArrayAPIBackend:
 
     def linear_solve(self, matvec: Callable[[Any], Any], b: Any, solve: Callable[[Any], Any], /) -> Any:
         return solve(b)
+
+    def per_row(self, fn: Callable[..., Any], /, *arrays: Any, batch_ndim: int) -> Any:
+        return fn(*arrays)
 
     def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]:
         return fn

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 from jax.custom_derivatives import SymbolicZero
 
 from softcore._vjp import VJPRule
+from softjax._per_row import per_row
 
 __all__ = ["JAX", "JaxBackend"]
 
@@ -50,6 +51,13 @@ def _gather(x: Any, idx: Any) -> Any:
     return jnp.take(x, idx, mode="clip")
 
 
+def _take_along_axis(x: Any, idx: Any) -> Any:
+    """``take_along_axis(x, idx, axis=-1)`` for in-bounds non-negative ``idx``: a gather with batch
+    dimensions, which the partitioner keeps on each device's rows (a gather from the flattened
+    batch would all-gather a sharded batch)."""
+    return jnp.take_along_axis(x, idx, axis=-1, mode="clip")
+
+
 def _segment_min(data: Any, segment_ids: Any, *, num_segments: int) -> Any:
     """Minimum of each segment of 1-D ``data`` (ids sorted; empty segments: the dtype's maximum)."""
     return jax.ops.segment_min(data, segment_ids, num_segments=num_segments, indices_are_sorted=True)
@@ -63,7 +71,12 @@ class JaxBackend:
     name = "jax"
     xp = jnp  # jax.numpy implements the array API standard itself
     #: Kernel slots (softcore DESIGN §4.8), each faster in ``benchmarks/``.
-    kernels = {"gather": _gather, "segment_min": _segment_min, "cumulative_min": _cumulative_min}
+    kernels = {
+        "gather": _gather,
+        "take_along_axis": _take_along_axis,
+        "segment_min": _segment_min,
+        "cumulative_min": _cumulative_min,
+    }
 
     def __repr__(self) -> str:
         return "JaxBackend()"
@@ -105,12 +118,14 @@ class JaxBackend:
         return jax.lax.while_loop(keep_going, block, (jnp.asarray(0), _vary_like(body, init)))[1]
 
     def segment_sum(self, data: Any, segment_ids: Any, /, *, num_segments: int) -> Any:
-        *batch, n = data.shape
-        rows = math.prod(batch)
-        offsets = jnp.arange(rows, dtype=segment_ids.dtype)[:, None] * num_segments
-        flat_ids = (segment_ids.reshape(rows, n) + offsets).reshape(-1)
-        flat = jax.ops.segment_sum(data.reshape(-1), flat_ids, num_segments=rows * num_segments)
-        return flat.reshape(*batch, num_segments)
+        # One scatter with batch dimensions (vmap): it stays on each device's rows when the batch is
+        # sharded, where a scatter into the flattened batch would all-reduce it.
+        def row_sum(d: Any, ids: Any) -> Any:
+            return jax.ops.segment_sum(d, ids, num_segments=num_segments)
+
+        for _ in range(data.ndim - 1):
+            row_sum = jax.vmap(row_sum)
+        return row_sum(data, segment_ids)
 
     def linear_solve(self, matvec: Callable[[Any], Any], b: Any, solve: Callable[[Any], Any], /) -> Any:
         # Implicit differentiation: linear and transposable in b (the transpose solves again,
@@ -119,6 +134,11 @@ class JaxBackend:
 
     def default_float_dtype(self) -> Any:
         return jnp.result_type(float)
+
+    def per_row(self, fn: Callable[..., Any], /, *arrays: Any, batch_ndim: int) -> Any:
+        # A custom_partitioning call: under jit + NamedSharding each device runs the solver (and
+        # its stopping test) on its own rows; see softjax._per_row.
+        return per_row(fn, arrays, batch_ndim)
 
     def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]:
         # Rematerialise in the backward pass: chunked O(n^2) ops keep O(n * chunk) residuals.

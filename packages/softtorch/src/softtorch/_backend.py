@@ -85,6 +85,10 @@ class TorchBackend:
     def default_float_dtype(self) -> Any:
         return torch.get_default_dtype()
 
+    def per_row(self, fn: Callable[..., Any], /, *arrays: Any, batch_ndim: int) -> Any:
+        # Eager torch has no partitioner: DDP/FSDP give each process its own rows already.
+        return fn(*arrays)
+
     def checkpoint(self, fn: Callable[..., Any], /) -> Callable[..., Any]:
         # Identity for now: torch.utils.checkpoint does not compose with torch.func transforms.
         return fn

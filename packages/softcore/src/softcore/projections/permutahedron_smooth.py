@@ -240,9 +240,31 @@ def _dual_fwd(
     bk: Any,
 ) -> tuple[tuple[Array, Array, Array], tuple[Array, Array]]:
     """``(Delta, c) (..., n-1) -> (beta, error, n_eval)``, residuals ``(s, d)`` at ``beta``."""
+
+    def solve(gaps: Array, c: Array) -> tuple[Array, ...]:
+        return _dual_solve(
+            gaps, c, solver=solver, tol=tol, max_iter=max_iter, history=history, check_every=check_every, bk=bk
+        )
+
+    # one problem per row of the batch: a backend may run each device's rows on their own
+    batch_ndim = max(gaps.ndim, c.ndim) - 1
+    beta, err, n_eval, s, d = bk.per_row(solve, bk.stop_gradient(gaps), bk.stop_gradient(c), batch_ndim=batch_ndim)
+    return (beta, err, n_eval), (s, d)
+
+
+def _dual_solve(
+    gaps: Array,
+    c: Array,
+    *,
+    solver: str,
+    tol: float,
+    max_iter: int,
+    history: int,
+    check_every: int,
+    bk: Any,
+) -> tuple[Array, Array, Array, Array, Array]:
+    """The dual solve of :func:`_dual_fwd` on ``(..., n-1)`` rows: ``(beta, error, n_eval, s, d)``."""
     xp = bk.xp
-    gaps = bk.stop_gradient(gaps)
-    c = bk.stop_gradient(c)
     eps = float(xp.finfo(c.dtype).eps)
     tiny = float(xp.finfo(c.dtype).smallest_normal)
     rho = xp.sum(c, axis=-1, keepdims=True)
@@ -288,7 +310,7 @@ def _dual_fwd(
     beta = st.x
     s = xp.exp(-(gaps + _lap(beta, xp=xp)))
     d = xp.exp(-beta)
-    return (beta, st.err, st.n_eval), (s, d)
+    return beta, st.err, st.n_eval, s, d
 
 
 def _dual_bwd(res: tuple[Array, Array], cts: Any, *, bk: Any, **_: Any) -> tuple[Array, Array]:

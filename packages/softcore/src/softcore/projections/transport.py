@@ -205,10 +205,17 @@ def _c0_support(f: Array, g: Array, cost: Array, *, xp: Any) -> Array:
 
 def _potentials_fwd(cost: Array, mu: Array, nu: Array, *, bk: Any, **static: Any) -> tuple[Any, tuple[Any, ...]]:
     static.pop("cg_tol"), static.pop("cg_max_iter")
-    f, g, n_iter = _solve_potentials(cost, mu, nu, unrolled=False, bk=bk, **static)
+
+    def solve(cost: Array, mu: Array, nu: Array) -> tuple[Array, Array, Array]:
+        return _solve_potentials(cost, mu, nu, unrolled=False, bk=bk, **static)
+
+    # one problem per row of the batch: a backend may run each device's rows on their own
+    xp = bk.xp
+    batch = cost.shape[:-2]
+    mu, nu = xp.broadcast_to(mu, (*batch, cost.shape[-2])), xp.broadcast_to(nu, (*batch, cost.shape[-1]))
+    f, g, n_iter = bk.per_row(solve, cost, mu, nu, batch_ndim=len(batch))
     # The backward needs only W = dGamma/dt. (Residuals are fresh arrays: torch must not see an
     # input or an output of the rule again among the residuals.)
-    xp = bk.xp
     if static["q"] == 2:
         w = xp.astype(_c0_support(f, g, cost, xp=xp), cost.dtype)
     else:
@@ -261,11 +268,12 @@ def _kkt_inverse(
             wt_matvec(w, u, xp=xp) + c * v + alpha * xp.mean(v, axis=-1, keepdims=True) + ridge * v,
         )
 
-    def solve(rhs: tuple[Array, Array]) -> tuple[Array, Array]:
+    def solve_rows(w: Array, a: Array, b: Array, r: Array, c: Array, alpha: Array, ridge: Array) -> tuple[Array, Array]:
         return schur_complement_solve(
             w,
-            *rhs,
-            r=r_safe,
+            a,
+            b,
+            r=r,
             c=c,
             alpha=alpha,
             ridge=ridge,
@@ -274,6 +282,10 @@ def _kkt_inverse(
             check_every=check_every,
             bk=bk,
         )
+
+    def solve(rhs: tuple[Array, Array]) -> tuple[Array, Array]:
+        # one CG per row of the batch: a backend may run each device's rows on their own
+        return bk.per_row(solve_rows, w, *rhs, r_safe, c, alpha, ridge, batch_ndim=w.ndim - 2)
 
     u, v = bk.linear_solve(matvec, (a, b), solve)
     return u, v

@@ -55,9 +55,10 @@ Kernel slots (DESIGN §4.8): a backend may provide ``bk.kernels`` (a dict) with
 ``"cumulative_min"`` (``x -> running minimum along the last axis``, e.g. ``torch.cummin`` or
 ``jax.lax.cummin``; the reference is a doubling scan), ``"segment_min"`` (``(data, segment_ids,
 num_segments) -> `` the minimum of each segment, like ``bk.segment_sum``; the reference is the
-segmented doubling scan, ``ceil(log2(longest segment))`` steps per round) and ``"gather"`` (see
-:func:`_take`). They are looked up with
-``getattr(bk, "kernels", {})``; register one only when ``benchmarks/`` shows that it is faster.
+segmented doubling scan, ``ceil(log2(longest segment))`` steps per round), ``"gather"`` and
+``"take_along_axis"`` (see :func:`_take`). They are looked up with ``getattr(bk, "kernels", {})``;
+register one only when ``benchmarks/`` shows that it is faster (or, for ``take_along_axis``, that
+it keeps a sharded batch on its devices).
 """
 
 from __future__ import annotations
@@ -198,11 +199,16 @@ def _take(x: Array, idx: Array, *, bk: Any) -> Array:
 
     Every index is in ``[0, n)``: the ``"gather"`` kernel slot (``(x, idx) -> x[idx]`` for 1-D
     arrays and in-bounds, non-negative indices) may skip the negative-index handling of the
-    array-API ``take``."""
+    array-API ``take``. A backend whose batch axes may be sharded over devices provides the
+    ``"take_along_axis"`` slot (``(x, idx) -> take_along_axis(x, idx, axis=-1)``) instead for
+    ``ndim > 1``: a gather from the flattened batch does not partition along the batch."""
     xp = bk.xp
     take = _kernels(bk).get("gather") or xp.take
     if x.ndim == 1:
         return take(x, idx)
+    take_along = _kernels(bk).get("take_along_axis")
+    if take_along is not None:
+        return take_along(x, idx)
     n = x.shape[-1]
     rows = 1
     for d in x.shape[:-1]:
@@ -453,7 +459,10 @@ def isotonic_decreasing(s: Array, w: Array, mode: str = "c0", *, bk: Any) -> tup
     integer, ``0, 0, 1, 1, 1, 2, ...`` (block index of every position, counted from the left).
     """
     check_choice("mode", mode, ISOTONIC_MODES)
-    impl = _kernels(bk).get("isotonic_decreasing")
-    if impl is not None:
+    impl = _kernels(bk).get("isotonic_decreasing") or _isotonic_reference
+
+    def solve(s: Array, w: Array) -> tuple[Array, Array]:
         return impl(s, w, mode, bk=bk)
-    return _isotonic_reference(s, w, mode, bk=bk)
+
+    # rows are independent: a backend may run each device's rows on their own (no global stopping test)
+    return bk.per_row(solve, s, w, batch_ndim=s.ndim - 1)
