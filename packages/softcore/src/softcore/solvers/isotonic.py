@@ -377,23 +377,81 @@ def _free_cuts(u: Array, *, bk: Any) -> Array:
 def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Array, Array]:
     """The solver on rows of the last axis. All rows are laid end to end in one flat array (a row
     start is always a segment start, so segments never straddle rows); gathers are then plain 1-D
-    ``take`` and cumulative sums run over the whole batch at once."""
+    ``take`` and cumulative sums run over the whole batch at once.
+
+    The first free cuts leave most positions in segments of length one (their value is ``u``).
+    With a ``"nonzero"`` kernel (eager backends with data-dependent shapes) the rounds then run
+    on the other positions only, gathered into a short flat array (:func:`_compacted_rounds`)."""
     xp = bk.xp
     shape = s.shape
     n = shape[-1]
     dev = device(s)
     flat = (-1,)
     s, w = xp.reshape(s, flat), xp.reshape(w, flat)
-    pos = xp.arange(s.shape[0], device=dev)  # global positions
-    inf = float("inf")
     u = element_minimiser(s, w, mode, xp=xp)
     first = xp.reshape(xp.broadcast_to(xp.arange(n, device=dev) == 0, shape), flat)  # row starts
+    start = first if n == 1 else first | xp.reshape(_free_cuts(xp.reshape(u, shape), bk=bk), flat)
     band_cuts = _BAND_CUTS if _BAND_CUTS is not None else ("cumulative_min" in _kernels(bk))
+    nonzero = _kernels(bk).get("nonzero")
+    if nonzero is None:
+        theta, start = _rounds(s, w, u, start, mode, row_shape=shape, band_cuts=band_cuts, bk=bk)
+    else:
+        theta, start = _compacted_rounds(s, w, u, start, mode, band_cuts, nonzero, bk=bk)
+    ids = xp.reshape(cumsum(xp.astype(start, _index_dtype(xp)), xp=xp), shape)
+    return xp.reshape(theta, shape), ids - ids[..., :1]
 
-    def free_cuts(v: Array) -> Array:  # per row, on the (..., n) view
-        if n == 1:
-            return xp.zeros_like(first)
-        return xp.reshape(_free_cuts(xp.reshape(v, shape), bk=bk), flat)
+
+def _compacted_rounds(
+    s: Array, w: Array, u: Array, start: Array, mode: str, band_cuts: bool, nonzero: Any, *, bk: Any
+) -> tuple[Array, Array]:
+    """:func:`_rounds` on the positions of segments longer than one, gathered into one flat array.
+
+    A segment of length one is an optimal block with value ``u_k``; the others keep their start
+    flags when gathered, so they stay separate segments (of one flat "row": the free cuts of later
+    rounds then scan across former rows, which is valid, see :func:`_free_cuts`). Results are
+    scattered back with ``segment_sum`` (every index appears once). ``s, w, u, start``: ``(N,)``."""
+    xp = bk.xp
+    N = s.shape[0]
+    ends = xp.concat([start[1:], xp.ones_like(start[:1])])  # (N,) the next position starts a segment
+    keep = nonzero(~(start & ends))  # (m,) positions in segments of length >= 2, ascending
+    m = keep.shape[0]
+    if m == 0:
+        return u, start
+    s_c, w_c, u_c, start_c = (_take(a, keep, bk=bk) for a in (s, w, u, start))  # (m,)
+    theta_c, start_c = _rounds(s_c, w_c, u_c, start_c, mode, row_shape=None, band_cuts=band_cuts, bk=bk)
+    kept = bk.segment_sum(xp.ones_like(theta_c), keep, num_segments=N) > 0
+    theta = xp.where(kept, bk.segment_sum(theta_c, keep, num_segments=N), u)
+    new_starts = bk.segment_sum(xp.astype(start_c, _index_dtype(xp)), keep, num_segments=N) > 0
+    return theta, start | new_starts
+
+
+def _rounds(
+    s: Array,
+    w: Array,
+    u: Array,
+    start: Array,
+    mode: str,
+    *,
+    row_shape: tuple[int, ...] | None,
+    band_cuts: bool,
+    bk: Any,
+) -> tuple[Array, Array]:
+    """Threshold splitting in rounds (module docstring) on flat ``(N,)`` arrays whose segments
+    start at ``start``; returns ``(theta, start)`` (pooled values and the start flags of the
+    blocks). ``row_shape``: the ``(..., n)`` shape whose rows the free cuts scan (``None``: the
+    whole flat array)."""
+    xp = bk.xp
+    dev = device(s)
+    N = s.shape[0]
+    pos = xp.arange(N, device=dev)  # global positions
+    inf = float("inf")
+
+    def free_cuts(v: Array) -> Array:
+        if row_shape is None:
+            return _free_cuts(v, bk=bk)
+        if row_shape[-1] == 1:
+            return xp.zeros_like(start)
+        return xp.reshape(_free_cuts(xp.reshape(v, row_shape), bk=bk), (-1,))
 
     def body(st: _State) -> _State:
         start = st.start
@@ -411,10 +469,11 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
         segment_min = _kernels(bk).get("segment_min")
         if segment_min is None:  # reference: a doubling suffix-min scan within segments
             max_len = xp.max(sg.length * xp.astype(st.active, sg.length.dtype))
-            suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, n, bk=bk)
+            longest = N if row_shape is None else row_shape[-1]
+            suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, longest, bk=bk)
             gmin = _at_start(suffix_min, sg, bk=bk)  # minimum of G over the segment's interior
         else:
-            gmin = _take(segment_min(gi, sg.seg, num_segments=gi.shape[0]), sg.seg, bk=bk)
+            gmin = _take(segment_min(gi, sg.seg, num_segments=N), sg.seg, bk=bk)
         splits = gmin <= 0
         cut = splits & (gi == gmin)  # every minimiser: the multiplier of each is zero
         lo, hi = st.lo, st.hi
@@ -422,7 +481,7 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
             if segment_min is None:
                 upto = suffix_min == gmin
             else:  # the largest minimiser of each segment, as -min(-position)
-                neg_last = segment_min(xp.where(cut, -pos, 1), sg.seg, num_segments=gi.shape[0])
+                neg_last = segment_min(xp.where(cut, -pos, 1), sg.seg, num_segments=N)
                 upto = pos <= -_take(neg_last, sg.seg, bk=bk)
             lo = xp.where(splits & upto, xp.maximum(lo, theta), lo)
             hi = xp.where(splits & ~upto, xp.minimum(hi, theta), hi)
@@ -430,16 +489,16 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
         return _State(start, lo, hi, splits, theta, xp.any(cut))
 
     init = _State(
-        first | free_cuts(u),
+        start,
         xp.full_like(s, -inf),
         xp.full_like(s, inf),
-        xp.ones_like(first),
+        xp.ones_like(start),
         xp.zeros_like(s),
         xp.asarray(True, device=dev),
     )
-    out = bk.while_loop(lambda st: st.split, body, init, max_iter=max(n, 1), check_every=1)
-    ids = xp.reshape(cumsum(xp.astype(out.start, _index_dtype(xp)), xp=xp), shape)
-    return xp.reshape(out.theta, shape), ids - ids[..., :1]
+    longest = N if row_shape is None else row_shape[-1]
+    out = bk.while_loop(lambda st: st.split, body, init, max_iter=max(longest, 1), check_every=1)
+    return out.theta, out.start
 
 
 def isotonic_decreasing(s: Array, w: Array, mode: str = "c0", *, bk: Any) -> tuple[Array, Array]:
