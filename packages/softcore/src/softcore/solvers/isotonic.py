@@ -62,6 +62,7 @@ segmented doubling scan, ``ceil(log2(longest segment))`` steps per round) and ``
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 from softcore._arrays import cumsum, device
@@ -158,38 +159,51 @@ def element_minimiser(s: Array, w: Array, mode: str, *, xp: Any) -> Array:
     return s - _cbrt(w, xp=xp)
 
 
-def _derivative(s: Array, w: Array, theta: Array, scale_ref: Array, mode: str, *, xp: Any) -> Array:
-    """``f_i'(theta)`` up to a positive per-segment factor (which changes neither signs nor minimisers)."""
-    if mode == "c0":
-        return theta - (s - w)
-    if mode == "smooth":
-        # exp(w - w_ref) - exp(s - theta - w_ref): both terms <= n because w_ref = max of the segment
-        return xp.exp(w - scale_ref) - xp.exp(s - theta - scale_ref)
-    t = s - theta
-    if mode == "c1":
-        return w - t * xp.abs(t)
-    return w - t * t * t
+class _Segments:
+    """Contiguous segments of a flat ``(N,)`` array, described per position, from the start flags.
 
+    ``seg``: an id of each position's segment, ascending along the array (the segment's first
+    position, or its index from the left); ``start_pos``: the first position of the segment.
+    ``is_last`` (the next position starts a segment), ``end_pos`` (the last position) and
+    ``length`` are computed on first use (``pos``: the positions ``0..N-1``, ``neg_pos = -pos``).
 
-class _Segments(NamedTuple):
-    """Contiguous segments, described per position; ``seg`` numbers them from the left."""
+    With a ``"cumulative_min"`` kernel, ``start_pos_k = max{j <= k : start_j}`` is a running
+    maximum (``-cummin(-j)``) and serves as ``seg`` as well; ``end_pos`` is a reversed running
+    minimum of the positions of the segment ends. Without one: ``seg = cumsum(start) - 1``, the
+    lengths by ``segment_sum`` and the first positions by their cumulative sum.
+    """
 
-    seg: Array  # (..., n) segment index of each position
-    start_pos: Array  # (..., n) first position of each position's segment
-    end_pos: Array  # (..., n) last position of each position's segment
-    length: Array  # (..., n) length of each position's segment
+    def __init__(self, start: Array, pos: Array, neg_pos: Array, *, bk: Any) -> None:
+        self._start, self._pos, self._bk = start, pos, bk
+        xp = bk.xp
+        n = start.shape[-1]
+        cummin = _kernels(bk).get("cumulative_min")
+        if cummin is not None:
+            self.start_pos = -cummin(xp.where(start, neg_pos, 0))  # (N,)
+            self.seg = self.start_pos
+            return
+        self.seg = cumsum(xp.astype(start, pos.dtype), xp=xp) - 1
+        counts = bk.segment_sum(xp.ones_like(self.seg), self.seg, num_segments=n)  # (N,)
+        first = cumsum(counts, xp=xp) - counts  # first position of segment j
+        both = xp.concat([first, counts], axis=-1)  # (2N,): one gather for both
+        per_pos = _take(both, xp.concat([self.seg, self.seg + n], axis=-1), bk=bk)
+        self.start_pos, self.length = per_pos[:n], per_pos[n:]
+        self.end_pos = self.start_pos + self.length - 1
 
+    @functools.cached_property
+    def is_last(self) -> Array:
+        xp = self._bk.xp
+        return xp.concat([self._start[1:], xp.ones_like(self._start[:1])])  # (N,)
 
-def _segments_from_flags(start: Array, *, bk: Any) -> _Segments:
-    xp = bk.xp
-    n = start.shape[-1]
-    seg = cumsum(xp.astype(start, _index_dtype(xp)), xp=xp) - 1
-    counts = bk.segment_sum(xp.ones_like(seg), seg, num_segments=n)  # (..., n)
-    first = cumsum(counts, xp=xp) - counts  # first position of segment j
-    both = xp.concat([first, counts], axis=-1)  # (..., 2n): one gather for both
-    per_pos = _take(both, xp.concat([seg, seg + n], axis=-1), bk=bk)
-    start_pos, length = per_pos[..., :n], per_pos[..., n:]
-    return _Segments(seg, start_pos, start_pos + length - 1, length)
+    @functools.cached_property
+    def end_pos(self) -> Array:
+        xp, n = self._bk.xp, self._start.shape[-1]
+        cummin = _kernels(self._bk)["cumulative_min"]
+        return xp.flip(cummin(xp.flip(xp.where(self.is_last, self._pos, n))))
+
+    @functools.cached_property
+    def length(self) -> Array:
+        return self.end_pos - self.start_pos + 1
 
 
 def _take(x: Array, idx: Array, *, bk: Any) -> Array:
@@ -233,32 +247,43 @@ def _at_start(x: Array, sg: _Segments, *, bk: Any) -> Array:
     return _take(x, sg.start_pos, bk=bk)
 
 
-def _pooled(s: Array, w: Array, sg: _Segments, mode: str, *, bk: Any) -> tuple[Array, Array]:
-    """Pooled value ``theta`` of every position's segment and the reference used to scale ``f'``."""
+def _pooled(s: Array, w: Array, u: Array, sg: _Segments, mode: str, *, bk: Any) -> tuple[Array, Array]:
+    """Pooled value ``theta`` of every position's segment and ``f_i'(theta)`` up to a positive
+    per-segment factor (which changes neither signs nor minimisers of the partial sums ``G``).
+
+    ``c0``: ``theta = mean_B(u)`` (relative to the first element, so constant runs pool exactly),
+    ``f' = theta - u``. ``smooth``: with ``e^s_i = exp(s_i - s_0)``, ``e^w_i = exp(w_i - w_0)``
+    (shifted by the segment's first, largest, entries) and their segment sums ``E^s``, ``E^w``:
+    ``theta = s_0 + log E^s - w_0 - log E^w`` and
+    ``f'(theta) = e^{w_i} - e^{s_i - theta} = e^{w_0} E^w (e^w_i / E^w - e^s_i / E^s)``, whose
+    bracket is used (each part sums to one over the segment, no further exponentials).
+    """
     xp = bk.xp
-    cnt = xp.astype(sg.length, s.dtype)
-    s0 = _at_start(s, sg, bk=bk)  # first (= largest) s of the segment: shift for accuracy
     if mode == "c0":
-        # mean(s - w) computed relative to the first element, so constant runs pool exactly
-        y = s - w
-        y0 = _at_start(y, sg, bk=bk)
-        return y0 + _segsum(y - y0, sg, bk=bk) / cnt, s0
+        u0 = _at_start(u, sg, bk=bk)
+        theta = u0 + _segsum(u - u0, sg, bk=bk) / xp.astype(sg.length, s.dtype)
+        return theta, theta - u
+    s0 = _at_start(s, sg, bk=bk)  # first (= largest) s of the segment: shift for accuracy
     if mode == "smooth":
         w0 = _at_start(w, sg, bk=bk)  # s, w sorted descending: the first entries are the maxima
-        es, ew = _segsum2(xp.exp(s - s0), xp.exp(w - w0), sg, bk=bk)
-        return (s0 + xp.log(es)) - (w0 + xp.log(ew)), w0
+        es, ew = xp.exp(s - s0), xp.exp(w - w0)
+        sum_es, sum_ew = _segsum2(es, ew, sg, bk=bk)
+        theta = (s0 + xp.log(sum_es)) - (w0 + xp.log(sum_ew))
+        return theta, ew / sum_ew - es / sum_es
+    cnt = xp.astype(sg.length, s.dtype)
     e = s - s0
     sum_e, sum_w = _segsum2(e, w, sg, bk=bk)
     mean = sum_e / cnt
     c = e - mean  # centred values of the segment
     if mode == "c2":
         m2, m3 = _segsum2(c * c, c * c * c, sg, bk=bk)
-        u = _depressed_cubic_root(3 * m2 / cnt, (sum_w - m3) / cnt, xp=xp)
-        theta = s0 + mean + u
+        v = _depressed_cubic_root(3 * m2 / cnt, (sum_w - m3) / cnt, xp=xp)
+        theta = s0 + mean + v
     else:
         theta = s0 + mean + _c1_centred_root(c, sum_w, cnt, sg, bk=bk)
     theta = _newton_polish(s, w, theta, sg, mode, bk=bk)
-    return theta, s0
+    t = s - theta
+    return theta, w - (t * xp.abs(t) if mode == "c1" else t * t * t)
 
 
 def _depressed_cubic_root(p: Array, q: Array, *, xp: Any) -> Array:
@@ -282,9 +307,9 @@ def _segmented_exclusive_cumsum(x: Array, sg: _Segments, total: Array, *, bk: An
     """``sum_{start_k <= i < k} x_i``; segment totals are subtracted at segment ends so that the
     running sum restarts near zero (no growth of rounding error along the row)."""
     xp = bk.xp
-    is_last = sg.end_pos == xp.arange(x.shape[-1], device=device(x))
-    run = cumsum(xp.where(is_last, x - total, x), xp=xp)
-    inclusive_prev = run - xp.where(is_last, x - total, x)  # running sum before k
+    restarted = xp.where(sg.is_last, x - total, x)
+    run = cumsum(restarted, xp=xp)
+    inclusive_prev = run - restarted  # running sum before k
     return inclusive_prev - _at_start(inclusive_prev, sg, bk=bk)
 
 
@@ -413,13 +438,13 @@ def _compacted_rounds(
     xp = bk.xp
     N = s.shape[0]
     ends = xp.concat([start[1:], xp.ones_like(start[:1])])  # (N,) the next position starts a segment
-    keep = nonzero(~(start & ends))  # (m,) positions in segments of length >= 2, ascending
+    kept = ~(start & ends)  # (N,) in a segment of length >= 2
+    keep = nonzero(kept)  # (m,) those positions, ascending
     m = keep.shape[0]
     if m == 0:
         return u, start
     s_c, w_c, u_c, start_c = (_take(a, keep, bk=bk) for a in (s, w, u, start))  # (m,)
     theta_c, start_c = _rounds(s_c, w_c, u_c, start_c, mode, row_shape=None, band_cuts=band_cuts, bk=bk)
-    kept = bk.segment_sum(xp.ones_like(theta_c), keep, num_segments=N) > 0
     theta = xp.where(kept, bk.segment_sum(theta_c, keep, num_segments=N), u)
     new_starts = bk.segment_sum(xp.astype(start_c, _index_dtype(xp)), keep, num_segments=N) > 0
     return theta, start | new_starts
@@ -444,6 +469,8 @@ def _rounds(
     dev = device(s)
     N = s.shape[0]
     pos = xp.arange(N, device=dev)  # global positions
+    neg_pos = -pos
+    no = xp.zeros_like(start[:1])  # (1,) False: the flag of position 0 after a shift
     inf = float("inf")
 
     def free_cuts(v: Array) -> Array:
@@ -459,12 +486,11 @@ def _rounds(
             # free cuts with the current bounds: every position's value lies in [lo, hi] and in
             # [min u, max u] of its block, so clip(u, lo, hi) bounds it too (see _free_cuts).
             start = start | (st.active & free_cuts(xp.clip(u, st.lo, st.hi)))
-        sg = _segments_from_flags(start, bk=bk)
-        theta, ref = _pooled(s, w, sg, mode, bk=bk)
-        d = _derivative(s, w, theta, ref, mode, xp=xp)
+        sg = _Segments(start, pos, neg_pos, bk=bk)
+        theta, d = _pooled(s, w, u, sg, mode, bk=bk)  # d: f'(theta) up to a per-segment factor
         run = cumsum(d, xp=xp)
         g = run - _at_start(run - d, sg, bk=bk)  # G(k) = sum_{start..k} f'(theta)
-        candidate = st.active & (pos < sg.end_pos)  # interior positions of unfinished segments
+        candidate = st.active & ~sg.is_last  # interior positions of unfinished segments
         gi = xp.where(candidate, g, inf)
         segment_min = _kernels(bk).get("segment_min")
         if segment_min is None:  # reference: a doubling suffix-min scan within segments
@@ -481,11 +507,11 @@ def _rounds(
             if segment_min is None:
                 upto = suffix_min == gmin
             else:  # the largest minimiser of each segment, as -min(-position)
-                neg_last = segment_min(xp.where(cut, -pos, 1), sg.seg, num_segments=N)
-                upto = pos <= -_take(neg_last, sg.seg, bk=bk)
+                neg_last = segment_min(xp.where(cut, neg_pos, 1), sg.seg, num_segments=N)
+                upto = neg_pos >= _take(neg_last, sg.seg, bk=bk)
             lo = xp.where(splits & upto, xp.maximum(lo, theta), lo)
             hi = xp.where(splits & ~upto, xp.minimum(hi, theta), hi)
-        start = start | xp.concat([xp.zeros_like(cut[:1]), cut[:-1]])
+        start = start | xp.concat([no, cut[:-1]])
         return _State(start, lo, hi, splits, theta, xp.any(cut))
 
     init = _State(
