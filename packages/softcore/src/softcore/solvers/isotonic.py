@@ -261,7 +261,8 @@ def _pooled(s: Array, w: Array, u: Array, sg: _Segments, mode: str, *, bk: Any) 
     xp = bk.xp
     if mode == "c0":
         u0 = _at_start(u, sg, bk=bk)
-        theta = u0 + _segsum(u - u0, sg, bk=bk) / xp.astype(sg.length, s.dtype)
+        sum_y, cnt = _segsum2(u - u0, xp.ones_like(u), sg, bk=bk)  # the count as a sum: no segment ends
+        theta = u0 + sum_y / cnt
         return theta, theta - u
     s0 = _at_start(s, sg, bk=bk)  # first (= largest) s of the segment: shift for accuracy
     if mode == "smooth":
