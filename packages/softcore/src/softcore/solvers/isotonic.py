@@ -186,7 +186,7 @@ class _Segments:
         n = start.shape[-1]
         cummin = _kernels(bk).get("cumulative_min")
         if cummin is not None:
-            self.start_pos = -cummin(xp.where(start, neg_pos, 0))  # (N,)
+            self.start_pos = -cummin(neg_pos * start)  # (N,)
             self.seg = self.start_pos
             return
         self.seg = cumsum(xp.astype(start, pos.dtype), xp=xp) - 1
@@ -481,6 +481,7 @@ def _rounds(
     neg_pos = -pos
     no = xp.zeros_like(start[:1])  # (1,) False: the flag of position 0 after a shift
     inf = float("inf")
+    inf_array = xp.asarray(inf, dtype=s.dtype, device=dev)
 
     def free_cuts(v: Array) -> Array:
         if row_shape is None:
@@ -499,8 +500,8 @@ def _rounds(
         theta, d = _pooled(s, w, u, sg, mode, bk=bk)  # d: f'(theta) up to a per-segment factor
         run = cumsum(d, xp=xp)
         g = run - _at_start(run - d, sg, bk=bk)  # G(k) = sum_{start..k} f'(theta)
-        candidate = st.active & ~sg.is_last  # interior positions of unfinished segments
-        gi = xp.where(candidate, g, inf)
+        interior = xp.concat([~start[1:], no])  # the next position is in the same segment
+        gi = xp.where(st.active & interior, g, inf_array)  # G at interior positions of unfinished segments
         segment_min = _kernels(bk).get("segment_min")
         if segment_min is None:  # reference: a doubling suffix-min scan within segments
             max_len = xp.max(sg.length * xp.astype(st.active, sg.length.dtype))
