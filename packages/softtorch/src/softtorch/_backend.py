@@ -30,11 +30,22 @@ def _cumulative_min(x: Any) -> Any:
     return torch.cummin(x, dim=-1).values
 
 
+def _nonzero(mask: Any) -> Any:
+    """Indices of the ``True`` entries of 1-D ``mask``, ascending (a data-dependent shape: one host
+    sync, like every round of ``while_loop``)."""
+    return torch.nonzero(mask).squeeze(-1)
+
+
 class TorchBackend:
     name = "torch"
     xp = xp_torch
     #: Kernel slots (softcore DESIGN §4.8), each faster in ``benchmarks/``.
-    kernels = {"gather": _gather, "segment_min": _segment_min, "cumulative_min": _cumulative_min}
+    kernels = {
+        "gather": _gather,
+        "segment_min": _segment_min,
+        "cumulative_min": _cumulative_min,
+        "nonzero": _nonzero,
+    }
 
     def __repr__(self) -> str:
         return "TorchBackend()"

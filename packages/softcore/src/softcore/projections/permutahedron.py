@@ -66,19 +66,21 @@ def _block_sum(x: Array, block_ids: Array, *, bk: Any) -> Array:
     return _take(sums, block_ids, bk=bk)
 
 
-def _block_first(x: Array, block_ids: Array, *, bk: Any) -> Array:
-    """``x`` at the first position of each position's block (the block maximum for sorted data)."""
+def _block_starts(block_ids: Array, *, bk: Any) -> Array:
+    """The first position of each position's block, ``(..., n)`` (block sizes, their exclusive
+    cumulative sum, gathered back)."""
     xp = bk.xp
-    n = x.shape[-1]
-    counts = bk.segment_sum(xp.ones_like(block_ids), block_ids, num_segments=n)
-    first = cumsum(counts, xp=xp) - counts
-    return _take(x, _take(first, block_ids, bk=bk), bk=bk)
+    counts = bk.segment_sum(xp.ones_like(block_ids), block_ids, num_segments=block_ids.shape[-1])
+    return _take(cumsum(counts, xp=xp) - counts, block_ids, bk=bk)
 
 
-def _block_softmax(x: Array, block_ids: Array, *, bk: Any) -> Array:
-    """``exp(x_i) / Sum_B exp(x)`` for data sorted in descending order within blocks."""
+def _block_softmax(x: Array, block_ids: Array, *, bk: Any, starts: Array | None = None) -> Array:
+    """``exp(x_i) / Sum_B exp(x)`` for data sorted in descending order within blocks (shifted by
+    the block's first, largest, entry; ``starts``: :func:`_block_starts`, when already known)."""
     xp = bk.xp
-    e = xp.exp(x - bk.stop_gradient(_block_first(x, block_ids, bk=bk)))
+    if starts is None:
+        starts = _block_starts(block_ids, bk=bk)
+    e = xp.exp(x - bk.stop_gradient(_take(x, starts, bk=bk)))
     return e / _block_sum(e, block_ids, bk=bk)
 
 
@@ -114,15 +116,15 @@ def _proj_fwd(
     xp = bk.xp
     out_dtype = z.dtype
     dt = working_dtype(z.dtype, mode, xp=xp)
-    z = xp.astype(bk.stop_gradient(z), dt)
-    w = xp.astype(bk.stop_gradient(w), dt)
+    z = xp.astype(bk.stop_gradient(z), dt, copy=False)
+    w = xp.astype(bk.stop_gradient(w), dt, copy=False)
     zs, perm_z, inv_z = _sort_desc(z, z_ascending, bk=bk)
     ws, _, inv_w = _sort_desc(w, w_ascending, bk=bk)
     v, block_ids = isotonic_decreasing(zs, ws, mode, bk=bk)
     t = zs - v
     y = _unsort(_h(t, mode, xp=xp), inv_z, bk=bk)
     perms = tuple(p for p in (perm_z, inv_z, inv_w) if p is not None)
-    return xp.astype(y, out_dtype), (*perms, block_ids, t, ws)
+    return xp.astype(y, out_dtype, copy=False), (*perms, block_ids, t, ws)
 
 
 def _proj_bwd(
@@ -133,12 +135,13 @@ def _proj_bwd(
     perm_z, inv_z = (None, None) if z_ascending else (perms.pop(0), perms.pop(0))
     inv_w = None if w_ascending else perms.pop(0)
     out_dtype = g.dtype
-    g = xp.astype(g, t.dtype)
+    g = xp.astype(g, t.dtype, copy=False)
     gs = xp.flip(g, axis=-1) if perm_z is None else _take(g, perm_z, bk=bk)  # sorted order
     if mode == "smooth":
+        starts = _block_starts(block_ids, bk=bk)
         sum_g = _block_sum(gs, block_ids, bk=bk)
-        grad_zs = gs - _block_softmax(t, block_ids, bk=bk) * sum_g
-        grad_ws = _block_softmax(ws, block_ids, bk=bk) * sum_g
+        grad_zs = gs - _block_softmax(t, block_ids, bk=bk, starts=starts) * sum_g
+        grad_ws = _block_softmax(ws, block_ids, bk=bk, starts=starts) * sum_g
     else:
         dh, alpha, ok, den, size = _block_weights(t, block_ids, mode, bk=bk)
         g_t = dh * gs
@@ -147,7 +150,7 @@ def _proj_bwd(
         grad_ws = xp.where(ok, sum_gt / den, _block_sum(gs, block_ids, bk=bk) / size)
     grad_z = _unsort(grad_zs, inv_z, bk=bk)
     grad_w = _unsort(grad_ws, inv_w, bk=bk)
-    return xp.astype(grad_z, out_dtype), xp.astype(grad_w, out_dtype)
+    return xp.astype(grad_z, out_dtype, copy=False), xp.astype(grad_w, out_dtype, copy=False)
 
 
 def _block_weights(t: Array, block_ids: Array, mode: str, *, bk: Any) -> tuple[Array, ...]:

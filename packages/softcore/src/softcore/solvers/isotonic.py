@@ -29,7 +29,11 @@ Algorithm (parallel, O(log n) rounds in practice, no Python loop over rows):
    and ``k + 1`` whenever ``min(u_1..u_k) >= max(u_{k+1}..u_n)``. These cuts are found with one
    prefix-min and one suffix-max scan. With a fast ``cumulative_min`` kernel they are repeated
    in every round with ``u`` clipped to the bounds ``[lo, hi]`` that earlier threshold cuts
-   proved for the optimum ("band cuts"), which roughly halves the number of rounds.
+   proved for the optimum ("band cuts"), which roughly halves the number of rounds. They are
+   skipped when the rounds run compacted (the ``"nonzero"`` slot, below): on the few positions
+   left there a round costs little and the band cuts' ~30 extra array ops per round outweigh
+   the rounds they save (torch, 1 x 1024 .. 64 x 1024: 0.65-0.8x solver time without them; 1 x
+   16384 sort: 8 rounds instead of 5 in the same time).
 2. **Threshold splitting** (the threshold/cut characterisation of separable convex isotonic
    regression, cf. Hochbaum & Queyranne; for ``c0`` it is quickhull on the cumulative-sum
    diagram). For a segment ``[a, b]`` with pooled value ``theta`` (``sum f_i'(theta) = 0``) let
@@ -56,13 +60,17 @@ Kernel slots (DESIGN §4.8): a backend may provide ``bk.kernels`` (a dict) with
 ``jax.lax.cummin``; the reference is a doubling scan), ``"segment_min"`` (``(data, segment_ids,
 num_segments) -> `` the minimum of each segment, like ``bk.segment_sum``; the reference is the
 segmented doubling scan, ``ceil(log2(longest segment))`` steps per round), ``"gather"`` and
-``"take_along_axis"`` (see :func:`_take`). They are looked up with ``getattr(bk, "kernels", {})``;
-register one only when ``benchmarks/`` shows that it is faster (or, for ``take_along_axis``, that
-it keeps a sharded batch on its devices).
+``"take_along_axis"`` (see :func:`_take`) and ``"nonzero"`` (``mask -> `` the ascending indices
+of the ``True`` entries of a 1-D mask, a data-dependent shape: only for eager backends; the rounds
+then run on the positions of segments longer than one, see :func:`_compacted_rounds`; the
+reference keeps every position in every round). They are looked up with
+``getattr(bk, "kernels", {})``; register one only when ``benchmarks/`` shows that it is faster
+(or, for ``take_along_axis``, that it keeps a sharded batch on its devices).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 from softcore._arrays import cumsum, device
@@ -72,7 +80,7 @@ from softcore._validate import check_choice
 __all__ = ["ISOTONIC_MODES", "isotonic_decreasing", "element_minimiser", "working_dtype"]
 
 ISOTONIC_MODES = ("smooth", "c0", "c1", "c2")
-_BAND_CUTS: bool | None = None  # free cuts in every round: None = only with a fast cumulative_min kernel
+_BAND_CUTS: bool | None = None  # free cuts in every round: None = with a cumulative_min kernel and no nonzero one
 
 
 def _kernels(bk: Any) -> dict[str, Any]:
@@ -159,38 +167,51 @@ def element_minimiser(s: Array, w: Array, mode: str, *, xp: Any) -> Array:
     return s - _cbrt(w, xp=xp)
 
 
-def _derivative(s: Array, w: Array, theta: Array, scale_ref: Array, mode: str, *, xp: Any) -> Array:
-    """``f_i'(theta)`` up to a positive per-segment factor (which changes neither signs nor minimisers)."""
-    if mode == "c0":
-        return theta - (s - w)
-    if mode == "smooth":
-        # exp(w - w_ref) - exp(s - theta - w_ref): both terms <= n because w_ref = max of the segment
-        return xp.exp(w - scale_ref) - xp.exp(s - theta - scale_ref)
-    t = s - theta
-    if mode == "c1":
-        return w - t * xp.abs(t)
-    return w - t * t * t
+class _Segments:
+    """Contiguous segments of a flat ``(N,)`` array, described per position, from the start flags.
 
+    ``seg``: an id of each position's segment, ascending along the array (the segment's first
+    position, or its index from the left); ``start_pos``: the first position of the segment.
+    ``is_last`` (the next position starts a segment), ``end_pos`` (the last position) and
+    ``length`` are computed on first use (``pos``: the positions ``0..N-1``, ``neg_pos = -pos``).
 
-class _Segments(NamedTuple):
-    """Contiguous segments, described per position; ``seg`` numbers them from the left."""
+    With a ``"cumulative_min"`` kernel, ``start_pos_k = max{j <= k : start_j}`` is a running
+    maximum (``-cummin(-j)``) and serves as ``seg`` as well; ``end_pos`` is a reversed running
+    minimum of the positions of the segment ends. Without one: ``seg = cumsum(start) - 1``, the
+    lengths by ``segment_sum`` and the first positions by their cumulative sum.
+    """
 
-    seg: Array  # (..., n) segment index of each position
-    start_pos: Array  # (..., n) first position of each position's segment
-    end_pos: Array  # (..., n) last position of each position's segment
-    length: Array  # (..., n) length of each position's segment
+    def __init__(self, start: Array, pos: Array, neg_pos: Array, *, bk: Any) -> None:
+        self._start, self._pos, self._bk = start, pos, bk
+        xp = bk.xp
+        n = start.shape[-1]
+        cummin = _kernels(bk).get("cumulative_min")
+        if cummin is not None:
+            self.start_pos = -cummin(neg_pos * start)  # (N,)
+            self.seg = self.start_pos
+            return
+        self.seg = cumsum(xp.astype(start, pos.dtype), xp=xp) - 1
+        counts = bk.segment_sum(xp.ones_like(self.seg), self.seg, num_segments=n)  # (N,)
+        first = cumsum(counts, xp=xp) - counts  # first position of segment j
+        both = xp.concat([first, counts], axis=-1)  # (2N,): one gather for both
+        per_pos = _take(both, xp.concat([self.seg, self.seg + n], axis=-1), bk=bk)
+        self.start_pos, self.length = per_pos[:n], per_pos[n:]
+        self.end_pos = self.start_pos + self.length - 1
 
+    @functools.cached_property
+    def is_last(self) -> Array:
+        xp = self._bk.xp
+        return xp.concat([self._start[1:], xp.ones_like(self._start[:1])])  # (N,)
 
-def _segments_from_flags(start: Array, *, bk: Any) -> _Segments:
-    xp = bk.xp
-    n = start.shape[-1]
-    seg = cumsum(xp.astype(start, _index_dtype(xp)), xp=xp) - 1
-    counts = bk.segment_sum(xp.ones_like(seg), seg, num_segments=n)  # (..., n)
-    first = cumsum(counts, xp=xp) - counts  # first position of segment j
-    both = xp.concat([first, counts], axis=-1)  # (..., 2n): one gather for both
-    per_pos = _take(both, xp.concat([seg, seg + n], axis=-1), bk=bk)
-    start_pos, length = per_pos[..., :n], per_pos[..., n:]
-    return _Segments(seg, start_pos, start_pos + length - 1, length)
+    @functools.cached_property
+    def end_pos(self) -> Array:
+        xp, n = self._bk.xp, self._start.shape[-1]
+        cummin = _kernels(self._bk)["cumulative_min"]
+        return xp.flip(cummin(xp.flip(xp.where(self.is_last, self._pos, n))))
+
+    @functools.cached_property
+    def length(self) -> Array:
+        return self.end_pos - self.start_pos + 1
 
 
 def _take(x: Array, idx: Array, *, bk: Any) -> Array:
@@ -239,32 +260,44 @@ def _at_start(x: Array, sg: _Segments, *, bk: Any) -> Array:
     return _take(x, sg.start_pos, bk=bk)
 
 
-def _pooled(s: Array, w: Array, sg: _Segments, mode: str, *, bk: Any) -> tuple[Array, Array]:
-    """Pooled value ``theta`` of every position's segment and the reference used to scale ``f'``."""
+def _pooled(s: Array, w: Array, u: Array, sg: _Segments, mode: str, *, bk: Any) -> tuple[Array, Array]:
+    """Pooled value ``theta`` of every position's segment and ``f_i'(theta)`` up to a positive
+    per-segment factor (which changes neither signs nor minimisers of the partial sums ``G``).
+
+    ``c0``: ``theta = mean_B(u)`` (relative to the first element, so constant runs pool exactly),
+    ``f' = theta - u``. ``smooth``: with ``e^s_i = exp(s_i - s_0)``, ``e^w_i = exp(w_i - w_0)``
+    (shifted by the segment's first, largest, entries) and their segment sums ``E^s``, ``E^w``:
+    ``theta = s_0 + log E^s - w_0 - log E^w`` and
+    ``f'(theta) = e^{w_i} - e^{s_i - theta} = e^{w_0} E^w (e^w_i / E^w - e^s_i / E^s)``, whose
+    bracket is used (each part sums to one over the segment, no further exponentials).
+    """
     xp = bk.xp
-    cnt = xp.astype(sg.length, s.dtype)
-    s0 = _at_start(s, sg, bk=bk)  # first (= largest) s of the segment: shift for accuracy
     if mode == "c0":
-        # mean(s - w) computed relative to the first element, so constant runs pool exactly
-        y = s - w
-        y0 = _at_start(y, sg, bk=bk)
-        return y0 + _segsum(y - y0, sg, bk=bk) / cnt, s0
+        u0 = _at_start(u, sg, bk=bk)
+        sum_y, cnt = _segsum2(u - u0, xp.ones_like(u), sg, bk=bk)  # the count as a sum: no segment ends
+        theta = u0 + sum_y / cnt
+        return theta, theta - u
+    s0 = _at_start(s, sg, bk=bk)  # first (= largest) s of the segment: shift for accuracy
     if mode == "smooth":
         w0 = _at_start(w, sg, bk=bk)  # s, w sorted descending: the first entries are the maxima
-        es, ew = _segsum2(xp.exp(s - s0), xp.exp(w - w0), sg, bk=bk)
-        return (s0 + xp.log(es)) - (w0 + xp.log(ew)), w0
+        es, ew = xp.exp(s - s0), xp.exp(w - w0)
+        sum_es, sum_ew = _segsum2(es, ew, sg, bk=bk)
+        theta = (s0 + xp.log(sum_es)) - (w0 + xp.log(sum_ew))
+        return theta, ew / sum_ew - es / sum_es
+    cnt = xp.astype(sg.length, s.dtype)
     e = s - s0
     sum_e, sum_w = _segsum2(e, w, sg, bk=bk)
     mean = sum_e / cnt
     c = e - mean  # centred values of the segment
     if mode == "c2":
         m2, m3 = _segsum2(c * c, c * c * c, sg, bk=bk)
-        u = _depressed_cubic_root(3 * m2 / cnt, (sum_w - m3) / cnt, xp=xp)
-        theta = s0 + mean + u
+        v = _depressed_cubic_root(3 * m2 / cnt, (sum_w - m3) / cnt, xp=xp)
+        theta = s0 + mean + v
     else:
         theta = s0 + mean + _c1_centred_root(c, sum_w, cnt, sg, bk=bk)
     theta = _newton_polish(s, w, theta, sg, mode, bk=bk)
-    return theta, s0
+    t = s - theta
+    return theta, w - (t * xp.abs(t) if mode == "c1" else t * t * t)
 
 
 def _depressed_cubic_root(p: Array, q: Array, *, xp: Any) -> Array:
@@ -288,9 +321,9 @@ def _segmented_exclusive_cumsum(x: Array, sg: _Segments, total: Array, *, bk: An
     """``sum_{start_k <= i < k} x_i``; segment totals are subtracted at segment ends so that the
     running sum restarts near zero (no growth of rounding error along the row)."""
     xp = bk.xp
-    is_last = sg.end_pos == xp.arange(x.shape[-1], device=device(x))
-    run = cumsum(xp.where(is_last, x - total, x), xp=xp)
-    inclusive_prev = run - xp.where(is_last, x - total, x)  # running sum before k
+    restarted = xp.where(sg.is_last, x - total, x)
+    run = cumsum(restarted, xp=xp)
+    inclusive_prev = run - restarted  # running sum before k
     return inclusive_prev - _at_start(inclusive_prev, sg, bk=bk)
 
 
@@ -383,23 +416,85 @@ def _free_cuts(u: Array, *, bk: Any) -> Array:
 def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Array, Array]:
     """The solver on rows of the last axis. All rows are laid end to end in one flat array (a row
     start is always a segment start, so segments never straddle rows); gathers are then plain 1-D
-    ``take`` and cumulative sums run over the whole batch at once."""
+    ``take`` and cumulative sums run over the whole batch at once.
+
+    The first free cuts leave most positions in segments of length one (their value is ``u``).
+    With a ``"nonzero"`` kernel (eager backends with data-dependent shapes) the rounds then run
+    on the other positions only, gathered into a short flat array (:func:`_compacted_rounds`)."""
     xp = bk.xp
     shape = s.shape
     n = shape[-1]
     dev = device(s)
     flat = (-1,)
     s, w = xp.reshape(s, flat), xp.reshape(w, flat)
-    pos = xp.arange(s.shape[0], device=dev)  # global positions
-    inf = float("inf")
     u = element_minimiser(s, w, mode, xp=xp)
     first = xp.reshape(xp.broadcast_to(xp.arange(n, device=dev) == 0, shape), flat)  # row starts
-    band_cuts = _BAND_CUTS if _BAND_CUTS is not None else ("cumulative_min" in _kernels(bk))
+    start = first if n == 1 else first | xp.reshape(_free_cuts(xp.reshape(u, shape), bk=bk), flat)
+    kernels = _kernels(bk)
+    nonzero = kernels.get("nonzero")
+    band_cuts = _BAND_CUTS if _BAND_CUTS is not None else ("cumulative_min" in kernels and nonzero is None)
+    if nonzero is None:
+        theta, start = _rounds(s, w, u, start, mode, row_shape=shape, band_cuts=band_cuts, bk=bk)
+    else:
+        theta, start = _compacted_rounds(s, w, u, start, mode, band_cuts, nonzero, bk=bk)
+    ids = xp.reshape(cumsum(xp.astype(start, _index_dtype(xp)), xp=xp), shape)
+    return xp.reshape(theta, shape), ids - ids[..., :1]
 
-    def free_cuts(v: Array) -> Array:  # per row, on the (..., n) view
-        if n == 1:
-            return xp.zeros_like(first)
-        return xp.reshape(_free_cuts(xp.reshape(v, shape), bk=bk), flat)
+
+def _compacted_rounds(
+    s: Array, w: Array, u: Array, start: Array, mode: str, band_cuts: bool, nonzero: Any, *, bk: Any
+) -> tuple[Array, Array]:
+    """:func:`_rounds` on the positions of segments longer than one, gathered into one flat array.
+
+    A segment of length one is an optimal block with value ``u_k``; the others keep their start
+    flags when gathered, so they stay separate segments (of one flat "row": the free cuts of later
+    rounds then scan across former rows, which is valid, see :func:`_free_cuts`). Results are
+    scattered back with ``segment_sum`` (every index appears once). ``s, w, u, start``: ``(N,)``."""
+    xp = bk.xp
+    N = s.shape[0]
+    ends = xp.concat([start[1:], xp.ones_like(start[:1])])  # (N,) the next position starts a segment
+    kept = ~(start & ends)  # (N,) in a segment of length >= 2
+    keep = nonzero(kept)  # (m,) those positions, ascending
+    m = keep.shape[0]
+    if m == 0:
+        return u, start
+    s_c, w_c, u_c, start_c = (_take(a, keep, bk=bk) for a in (s, w, u, start))  # (m,)
+    theta_c, start_c = _rounds(s_c, w_c, u_c, start_c, mode, row_shape=None, band_cuts=band_cuts, bk=bk)
+    theta = xp.where(kept, bk.segment_sum(theta_c, keep, num_segments=N), u)
+    new_starts = bk.segment_sum(xp.astype(start_c, _index_dtype(xp)), keep, num_segments=N) > 0
+    return theta, start | new_starts
+
+
+def _rounds(
+    s: Array,
+    w: Array,
+    u: Array,
+    start: Array,
+    mode: str,
+    *,
+    row_shape: tuple[int, ...] | None,
+    band_cuts: bool,
+    bk: Any,
+) -> tuple[Array, Array]:
+    """Threshold splitting in rounds (module docstring) on flat ``(N,)`` arrays whose segments
+    start at ``start``; returns ``(theta, start)`` (pooled values and the start flags of the
+    blocks). ``row_shape``: the ``(..., n)`` shape whose rows the free cuts scan (``None``: the
+    whole flat array)."""
+    xp = bk.xp
+    dev = device(s)
+    N = s.shape[0]
+    pos = xp.arange(N, device=dev)  # global positions
+    neg_pos = -pos
+    no = xp.zeros_like(start[:1])  # (1,) False: the flag of position 0 after a shift
+    inf = float("inf")
+    inf_array = xp.asarray(inf, dtype=s.dtype, device=dev)
+
+    def free_cuts(v: Array) -> Array:
+        if row_shape is None:
+            return _free_cuts(v, bk=bk)
+        if row_shape[-1] == 1:
+            return xp.zeros_like(start)
+        return xp.reshape(_free_cuts(xp.reshape(v, row_shape), bk=bk), (-1,))
 
     def body(st: _State) -> _State:
         start = st.start
@@ -407,20 +502,20 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
             # free cuts with the current bounds: every position's value lies in [lo, hi] and in
             # [min u, max u] of its block, so clip(u, lo, hi) bounds it too (see _free_cuts).
             start = start | (st.active & free_cuts(xp.clip(u, st.lo, st.hi)))
-        sg = _segments_from_flags(start, bk=bk)
-        theta, ref = _pooled(s, w, sg, mode, bk=bk)
-        d = _derivative(s, w, theta, ref, mode, xp=xp)
+        sg = _Segments(start, pos, neg_pos, bk=bk)
+        theta, d = _pooled(s, w, u, sg, mode, bk=bk)  # d: f'(theta) up to a per-segment factor
         run = cumsum(d, xp=xp)
         g = run - _at_start(run - d, sg, bk=bk)  # G(k) = sum_{start..k} f'(theta)
-        candidate = st.active & (pos < sg.end_pos)  # interior positions of unfinished segments
-        gi = xp.where(candidate, g, inf)
+        interior = xp.concat([~start[1:], no])  # the next position is in the same segment
+        gi = xp.where(st.active & interior, g, inf_array)  # G at interior positions of unfinished segments
         segment_min = _kernels(bk).get("segment_min")
         if segment_min is None:  # reference: a doubling suffix-min scan within segments
             max_len = xp.max(sg.length * xp.astype(st.active, sg.length.dtype))
-            suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, n, bk=bk)
+            longest = N if row_shape is None else row_shape[-1]
+            suffix_min = _segment_suffix_min(gi, sg.end_pos - pos, max_len, longest, bk=bk)
             gmin = _at_start(suffix_min, sg, bk=bk)  # minimum of G over the segment's interior
         else:
-            gmin = _take(segment_min(gi, sg.seg, num_segments=gi.shape[0]), sg.seg, bk=bk)
+            gmin = _take(segment_min(gi, sg.seg, num_segments=N), sg.seg, bk=bk)
         splits = gmin <= 0
         cut = splits & (gi == gmin)  # every minimiser: the multiplier of each is zero
         lo, hi = st.lo, st.hi
@@ -428,24 +523,24 @@ def _isotonic_reference(s: Array, w: Array, mode: str, *, bk: Any) -> tuple[Arra
             if segment_min is None:
                 upto = suffix_min == gmin
             else:  # the largest minimiser of each segment, as -min(-position)
-                neg_last = segment_min(xp.where(cut, -pos, 1), sg.seg, num_segments=gi.shape[0])
-                upto = pos <= -_take(neg_last, sg.seg, bk=bk)
+                neg_last = segment_min(xp.where(cut, neg_pos, 1), sg.seg, num_segments=N)
+                upto = neg_pos >= _take(neg_last, sg.seg, bk=bk)
             lo = xp.where(splits & upto, xp.maximum(lo, theta), lo)
             hi = xp.where(splits & ~upto, xp.minimum(hi, theta), hi)
-        start = start | xp.concat([xp.zeros_like(cut[:1]), cut[:-1]])
+        start = start | xp.concat([no, cut[:-1]])
         return _State(start, lo, hi, splits, theta, xp.any(cut))
 
     init = _State(
-        first | free_cuts(u),
+        start,
         xp.full_like(s, -inf),
         xp.full_like(s, inf),
-        xp.ones_like(first),
+        xp.ones_like(start),
         xp.zeros_like(s),
         xp.asarray(True, device=dev),
     )
-    out = bk.while_loop(lambda st: st.split, body, init, max_iter=max(n, 1), check_every=1)
-    ids = xp.reshape(cumsum(xp.astype(out.start, _index_dtype(xp)), xp=xp), shape)
-    return xp.reshape(out.theta, shape), ids - ids[..., :1]
+    longest = N if row_shape is None else row_shape[-1]
+    out = bk.while_loop(lambda st: st.split, body, init, max_iter=max(longest, 1), check_every=1)
+    return out.theta, out.start
 
 
 def isotonic_decreasing(s: Array, w: Array, mode: str = "c0", *, bk: Any) -> tuple[Array, Array]:
