@@ -229,22 +229,13 @@ def _solve_h(s: Array, d: Array, rhs: Array, *, bk: Any) -> Array:
 
 
 def _dual_fwd(
-    gaps: Array,
-    c: Array,
-    *,
-    solver: str,
-    tol: float,
-    max_iter: int,
-    history: int,
-    check_every: int,
-    bk: Any,
+    gaps: Array, c: Array, *, bk: Any, **static: Any
 ) -> tuple[tuple[Array, Array, Array], tuple[Array, Array]]:
-    """``(Delta, c) (..., n-1) -> (beta, error, n_eval)``, residuals ``(s, d)`` at ``beta``."""
+    """``(Delta, c) (..., n-1) -> (beta, error, n_eval)``, residuals ``(s, d)`` at ``beta``
+    (``static``: the keywords of :func:`_dual_solve`)."""
 
     def solve(gaps: Array, c: Array) -> tuple[Array, ...]:
-        return _dual_solve(
-            gaps, c, solver=solver, tol=tol, max_iter=max_iter, history=history, check_every=check_every, bk=bk
-        )
+        return _dual_solve(gaps, c, bk=bk, **static)
 
     # one problem per row of the batch: a backend may run each device's rows on their own
     batch_ndim = max(gaps.ndim, c.ndim) - 1
